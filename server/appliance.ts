@@ -1,0 +1,93 @@
+/**
+ * Starting and stopping the appliance, the same under both runtimes: read the config, open the
+ * data dir, migrate, load the secret key, prepare TLS, serve; on SIGTERM finish in-flight
+ * requests and close the database.
+ */
+import { mkdir } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { createApp } from "./app.ts";
+import type { Clock } from "./clock.ts";
+import { systemClock } from "./clock.ts";
+import type { Config } from "./config.ts";
+import { openDb } from "./db/connect.ts";
+import { defaultMigrationsDir, loadMigrations, migrate } from "./db/migrate.ts";
+import { createLogger } from "./log.ts";
+import type { LogSink } from "./log.ts";
+import type { Runtime } from "./runtime.ts";
+import { createSecretBox, loadOrCreateKey } from "./secrets/box.ts";
+import { createRedactor } from "./secrets/redact.ts";
+import { createServices } from "./services.ts";
+import type { TlsFacts } from "./settings/service.ts";
+import { ensureLocalTls } from "./tls/local_ca.ts";
+import { VERSION } from "./version.ts";
+
+export interface Appliance {
+  port: number;
+  url: string;
+  stop(): Promise<void>;
+}
+
+export async function startAppliance(
+  config: Config,
+  runtime: Runtime,
+  opts: { clock?: Clock; logSink?: LogSink } = {},
+): Promise<Appliance> {
+  const clock = opts.clock ?? systemClock;
+  const redactor = createRedactor();
+  const log = createLogger({ level: config.logLevel, redactor, sink: opts.logSink });
+  const dataDir = resolve(config.dataDir);
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  const dbFile = join(dataDir, "cairn.db");
+  const result = await migrate(dbFile, await loadMigrations(defaultMigrationsDir()));
+  if (result.applied.length > 0) log.info("migrations applied", { applied: result.applied });
+  const box = createSecretBox(await loadOrCreateKey(join(dataDir, "secret.key")));
+
+  let tls: TlsFacts = { enabled: false, caCertPem: null, caFingerprint: null, hostnames: [] };
+  let serveTls: { cert: string; key: string } | undefined;
+  if (config.tls === "on") {
+    const material = await ensureLocalTls({ dir: join(dataDir, "tls"), extraHostnames: config.tlsHostnames });
+    tls = { enabled: true, caCertPem: material.caCertPem, caFingerprint: material.caFingerprint, hostnames: material.hostnames };
+    serveTls = { cert: material.certPem, key: material.keyPem };
+  }
+
+  const { db, close } = openDb(dbFile);
+  const startedAt = clock.now();
+  const services = createServices({
+    db,
+    clock,
+    redactor,
+    config,
+    facts: { version: VERSION, runtime: runtime.name, dataDir, dbFile, startedAt, tls },
+  });
+  void box; // sealed secrets arrive with repositories and agents
+
+  if (config.adminPassword && (await services.auth.bootstrapAdmin(config.adminPassword))) {
+    log.info("admin account created from CAIRN_ADMIN_PASSWORD", { username: "admin" });
+  }
+
+  const app = createApp({ config, log, services, version: VERSION, role: () => "primary", tls, peer: runtime.peer });
+  const server = await runtime.serve({ hostname: config.listen.hostname, port: config.listen.port, tls: serveTls, fetch: app.fetch });
+  const sweep = setInterval(() => {
+    services.auth.pruneSessions().catch((err) => log.warn("session sweep failed", { error: err }));
+  }, 10 * 60_000);
+
+  const scheme = serveTls ? "https" : "http";
+  const host = config.listen.hostname.includes(":") ? `[${config.listen.hostname}]` : config.listen.hostname;
+  const url = `${scheme}://${host === "0.0.0.0" ? "localhost" : host}:${server.port}`;
+  log.info("Cairn is listening", { url, dataDir, version: VERSION, runtime: runtime.name });
+
+  let stopping: Promise<void> | null = null;
+  return {
+    port: server.port,
+    url,
+    stop() {
+      stopping ??= (async () => {
+        clearInterval(sweep);
+        await server.shutdown();
+        await close();
+        log.info("Cairn stopped");
+      })();
+      return stopping;
+    },
+  };
+}

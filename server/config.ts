@@ -1,0 +1,95 @@
+/**
+ * The only reader of the environment. Every setting is parsed and checked at start; a bad value
+ * stops the process with a message that names the variable, so a typo never runs half-configured.
+ */
+import * as v from "valibot";
+
+export type LogLevel = "debug" | "info" | "warn" | "error";
+export type TlsMode = "on" | "off";
+
+export interface Config {
+  listen: { hostname: string; port: number };
+  dataDir: string;
+  baseUrl: string | null;
+  trustedProxies: string[];
+  tls: TlsMode;
+  tlsHostnames: string[];
+  logLevel: LogLevel;
+  adminPassword: string | null;
+  sessionIdleMinutes: number;
+  sessionAbsoluteHours: number;
+  maxBodyBytes: number;
+  pwaDir: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly variable: string, reason: string) {
+    super(`${variable}: ${reason}`);
+    this.name = "ConfigError";
+  }
+}
+
+const LISTEN = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.\-]+):(\d{1,5})$/;
+const CIDR = /^([0-9.]+|[0-9a-fA-F:]+)(\/\d{1,3})?$/;
+
+function parseListen(raw: string) {
+  const m = LISTEN.exec(raw);
+  const port = m ? Number(m[2]) : NaN;
+  if (!m || port > 65535) {
+    throw new ConfigError("CAIRN_LISTEN", "expected host:port, for example 0.0.0.0:8080");
+  }
+  return { hostname: m[1].replace(/^\[|\]$/g, ""), port };
+}
+
+function parseInteger(name: string, raw: string | undefined, dflt: number, min: number) {
+  if (raw === undefined || raw === "") return dflt;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min) {
+    throw new ConfigError(name, `expected a whole number of at least ${min}`);
+  }
+  return n;
+}
+
+function pick<T extends string>(name: string, raw: string | undefined, allowed: T[], dflt: T): T {
+  if (raw === undefined || raw === "") return dflt;
+  if (!(allowed as string[]).includes(raw)) {
+    throw new ConfigError(name, `expected one of ${allowed.join(", ")}`);
+  }
+  return raw as T;
+}
+
+function list(raw: string | undefined): string[] {
+  return (raw ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+}
+
+/** Reads a Config from a plain record of environment variables (Deno.env.toObject(), process.env). */
+export function readConfig(env: Record<string, string | undefined>): Config {
+  const tls = pick("CAIRN_TLS", env.CAIRN_TLS, ["on", "off"], "off");
+  const listen = parseListen(env.CAIRN_LISTEN || (tls === "on" ? "0.0.0.0:8443" : "127.0.0.1:8080"));
+  const baseUrl = env.CAIRN_BASE_URL || null;
+  if (baseUrl !== null && !v.is(v.pipe(v.string(), v.url(), v.regex(/^https?:\/\//)), baseUrl)) {
+    throw new ConfigError("CAIRN_BASE_URL", "expected an http:// or https:// URL");
+  }
+  const trustedProxies = list(env.CAIRN_TRUSTED_PROXIES);
+  for (const p of trustedProxies) {
+    if (!CIDR.test(p)) throw new ConfigError("CAIRN_TRUSTED_PROXIES", "expected addresses or CIDRs separated by commas");
+  }
+  const adminPassword = env.CAIRN_ADMIN_PASSWORD || null;
+  if (adminPassword !== null && adminPassword.length < 10) {
+    throw new ConfigError("CAIRN_ADMIN_PASSWORD", "must be at least 10 characters");
+  }
+  return {
+    listen,
+    dataDir: env.CAIRN_DATA_DIR || "./data",
+    baseUrl,
+    trustedProxies,
+    tls,
+    tlsHostnames: list(env.CAIRN_TLS_HOSTNAMES),
+    logLevel: pick("CAIRN_LOG_LEVEL", env.CAIRN_LOG_LEVEL, ["debug", "info", "warn", "error"], "info"),
+    adminPassword,
+    sessionIdleMinutes: parseInteger("CAIRN_SESSION_IDLE_MINUTES", env.CAIRN_SESSION_IDLE_MINUTES, 12 * 60, 1),
+    sessionAbsoluteHours: parseInteger("CAIRN_SESSION_ABSOLUTE_HOURS", env.CAIRN_SESSION_ABSOLUTE_HOURS, 7 * 24, 1),
+    maxBodyBytes: parseInteger("CAIRN_MAX_BODY_BYTES", env.CAIRN_MAX_BODY_BYTES, 1024 * 1024, 1024),
+    pwaDir: env.CAIRN_PWA_DIR || new URL("../pwa/dist", import.meta.url).pathname,
+  };
+}

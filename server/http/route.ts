@@ -1,0 +1,55 @@
+/**
+ * Routes are data: method, path, who may call it, the schemas of body and query, and a handler.
+ * The app registers them through one wrapper that authenticates, checks the role and CSRF, and
+ * validates input, so no route can forget; the role-matrix and fuzz tests walk the same table.
+ */
+import type { Context } from "hono";
+import type * as v from "valibot";
+import type { Principal } from "../auth/principal.ts";
+import type { Role } from "../db/schema.ts";
+
+export type Access = "public" | Role;
+export type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+
+export interface RouteInput<B, Q> {
+  body: B;
+  query: Q;
+  param(name: string): string;
+  principal: Principal | null;
+  ip: string;
+  requestId: string;
+  c: Context;
+}
+
+// deno-lint-ignore no-explicit-any
+type AnySchema = v.GenericSchema<any, any>;
+
+export interface Route {
+  method: Method;
+  path: string;
+  access: Access;
+  /** Under "public", writes still get CSRF protection when a session cookie is present. */
+  body?: AnySchema;
+  query?: AnySchema;
+  // deno-lint-ignore no-explicit-any
+  handle(input: RouteInput<any, any>): Promise<unknown> | unknown;
+}
+
+type Out<S> = S extends v.GenericSchema<unknown, infer O> ? O : undefined;
+
+/** Declares a route with its handler typed by its schemas. */
+export function route<BS extends AnySchema | undefined = undefined, QS extends AnySchema | undefined = undefined>(def: {
+  method: Method;
+  path: string;
+  access: Access;
+  body?: BS;
+  query?: QS;
+  handle(input: RouteInput<Out<BS>, Out<QS>>): Promise<unknown> | unknown;
+}): Route {
+  return def as Route;
+}
+
+/** A reply with a status other than 200. */
+export class Reply {
+  constructor(readonly status: 200 | 201 | 202 | 204, readonly body: unknown, readonly headers: Record<string, string> = {}) {}
+}

@@ -1,0 +1,27 @@
+/**
+ * The runtime seam: the few things Deno and Node do differently (serving, the peer address,
+ * signals). main.ts passes the Deno implementation, main_node.ts the Node one.
+ */
+import type { Context } from "hono";
+
+export interface ServeOptions {
+  hostname: string;
+  port: number;
+  tls?: { cert: string; key: string };
+  fetch(req: Request, env?: unknown): Response | Promise<Response>;
+}
+
+export interface RunningServer {
+  port: number;
+  /** Stops accepting, lets in-flight requests finish, then resolves. */
+  shutdown(): Promise<void>;
+}
+
+export interface Runtime {
+  name: string;
+  serve(opts: ServeOptions): Promise<RunningServer>;
+  peer(c: Context): string;
+  onSignal(signal: "SIGTERM" | "SIGINT", handler: () => void): void;
+  env(): Record<string, string | undefined>;
+  exit(code: number): never;
+}
