@@ -152,10 +152,14 @@ export function createApp(deps: AppDeps) {
       const principal = c.get("principal");
       if (r.access !== "public") {
         if (!principal) throw new UnauthenticatedError();
-        if (!roleAllows(principal.role, r.access)) throw new ForbiddenError(`This needs the ${r.access} role`);
+        if (!roleAllows(principal.role, r.access)) {
+          throw new ForbiddenError(`This needs the ${r.access} role`);
+        }
       }
       const query = r.query ? parseOrThrow(r.query, c.req.query(), "query") : undefined;
-      const body = r.body ? parseOrThrow(r.body, await readJsonBody(c, deps.config.maxBodyBytes), "body") : undefined;
+      const body = r.body
+        ? parseOrThrow(r.body, await readJsonBody(c, deps.config.maxBodyBytes), "body")
+        : undefined;
       const out = await r.handle({
         body,
         query,
@@ -176,7 +180,10 @@ export function createApp(deps: AppDeps) {
 
   app.notFound(async (c) => {
     const path = c.req.path;
-    if ((c.req.method === "GET" || c.req.method === "HEAD") && !path.startsWith("/api/") && path !== "/healthz") {
+    if (
+      (c.req.method === "GET" || c.req.method === "HEAD") && !path.startsWith("/api/") &&
+      path !== "/healthz"
+    ) {
       const res = await staticFiles.serve(path, c.req.raw);
       if (res) return res;
     }
@@ -186,8 +193,14 @@ export function createApp(deps: AppDeps) {
   app.onError((err, c) => {
     const requestId = c.get("requestId") ?? "";
     if (err instanceof AppError) {
-      if (err.status === 429 && err.details && typeof err.details === "object" && "retryAfterSeconds" in err.details) {
-        c.header("retry-after", String((err.details as { retryAfterSeconds: number }).retryAfterSeconds));
+      if (
+        err.status === 429 && err.details && typeof err.details === "object" &&
+        "retryAfterSeconds" in err.details
+      ) {
+        c.header(
+          "retry-after",
+          String((err.details as { retryAfterSeconds: number }).retryAfterSeconds),
+        );
       }
       return c.json(errorBody(err.code, err.message, err.details), err.status);
     }
@@ -195,7 +208,10 @@ export function createApp(deps: AppDeps) {
       return c.json(errorBody("bad_request", "The request could not be read"), err.status);
     }
     log.error("unhandled error", { requestId, method: c.req.method, path: c.req.path, error: err });
-    return c.json(errorBody("internal", "Internal error; the request id is in the log", { requestId }), 500);
+    return c.json(
+      errorBody("internal", "Internal error; the request id is in the log", { requestId }),
+      500,
+    );
   });
 
   return app;

@@ -45,8 +45,16 @@ export async function startAppliance(
   let tls: TlsFacts = { enabled: false, caCertPem: null, caFingerprint: null, hostnames: [] };
   let serveTls: { cert: string; key: string } | undefined;
   if (config.tls === "on") {
-    const material = await ensureLocalTls({ dir: join(dataDir, "tls"), extraHostnames: config.tlsHostnames });
-    tls = { enabled: true, caCertPem: material.caCertPem, caFingerprint: material.caFingerprint, hostnames: material.hostnames };
+    const material = await ensureLocalTls({
+      dir: join(dataDir, "tls"),
+      extraHostnames: config.tlsHostnames,
+    });
+    tls = {
+      enabled: true,
+      caCertPem: material.caCertPem,
+      caFingerprint: material.caFingerprint,
+      hostnames: material.hostnames,
+    };
     serveTls = { cert: material.certPem, key: material.keyPem };
   }
 
@@ -65,14 +73,29 @@ export async function startAppliance(
     log.info("admin account created from CAIRN_ADMIN_PASSWORD", { username: "admin" });
   }
 
-  const app = createApp({ config, log, services, version: VERSION, role: () => "primary", tls, peer: runtime.peer });
-  const server = await runtime.serve({ hostname: config.listen.hostname, port: config.listen.port, tls: serveTls, fetch: app.fetch });
+  const app = createApp({
+    config,
+    log,
+    services,
+    version: VERSION,
+    role: () => "primary",
+    tls,
+    peer: runtime.peer,
+  });
+  const server = await runtime.serve({
+    hostname: config.listen.hostname,
+    port: config.listen.port,
+    tls: serveTls,
+    fetch: app.fetch,
+  });
   const sweep = setInterval(() => {
     services.auth.pruneSessions().catch((err) => log.warn("session sweep failed", { error: err }));
   }, 10 * 60_000);
 
   const scheme = serveTls ? "https" : "http";
-  const host = config.listen.hostname.includes(":") ? `[${config.listen.hostname}]` : config.listen.hostname;
+  const host = config.listen.hostname.includes(":")
+    ? `[${config.listen.hostname}]`
+    : config.listen.hostname;
   const url = `${scheme}://${host === "0.0.0.0" ? "localhost" : host}:${server.port}`;
   log.info("Cairn is listening", { url, dataDir, version: VERSION, runtime: runtime.name });
 

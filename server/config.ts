@@ -3,6 +3,7 @@
  * stops the process with a message that names the variable, so a typo never runs half-configured.
  */
 import * as v from "valibot";
+import { PWA_DIST_DIR } from "./paths.ts";
 
 export type LogLevel = "debug" | "info" | "warn" | "error";
 export type TlsMode = "on" | "off";
@@ -65,14 +66,21 @@ function list(raw: string | undefined): string[] {
 /** Reads a Config from a plain record of environment variables (Deno.env.toObject(), process.env). */
 export function readConfig(env: Record<string, string | undefined>): Config {
   const tls = pick("CAIRN_TLS", env.CAIRN_TLS, ["on", "off"], "off");
-  const listen = parseListen(env.CAIRN_LISTEN || (tls === "on" ? "0.0.0.0:8443" : "127.0.0.1:8080"));
+  const listen = parseListen(
+    env.CAIRN_LISTEN || (tls === "on" ? "0.0.0.0:8443" : "127.0.0.1:8080"),
+  );
   const baseUrl = env.CAIRN_BASE_URL || null;
   if (baseUrl !== null && !v.is(v.pipe(v.string(), v.url(), v.regex(/^https?:\/\//)), baseUrl)) {
     throw new ConfigError("CAIRN_BASE_URL", "expected an http:// or https:// URL");
   }
   const trustedProxies = list(env.CAIRN_TRUSTED_PROXIES);
   for (const p of trustedProxies) {
-    if (!CIDR.test(p)) throw new ConfigError("CAIRN_TRUSTED_PROXIES", "expected addresses or CIDRs separated by commas");
+    if (!CIDR.test(p)) {
+      throw new ConfigError(
+        "CAIRN_TRUSTED_PROXIES",
+        "expected addresses or CIDRs separated by commas",
+      );
+    }
   }
   const adminPassword = env.CAIRN_ADMIN_PASSWORD || null;
   if (adminPassword !== null && adminPassword.length < 10) {
@@ -85,11 +93,26 @@ export function readConfig(env: Record<string, string | undefined>): Config {
     trustedProxies,
     tls,
     tlsHostnames: list(env.CAIRN_TLS_HOSTNAMES),
-    logLevel: pick("CAIRN_LOG_LEVEL", env.CAIRN_LOG_LEVEL, ["debug", "info", "warn", "error"], "info"),
+    logLevel: pick(
+      "CAIRN_LOG_LEVEL",
+      env.CAIRN_LOG_LEVEL,
+      ["debug", "info", "warn", "error"],
+      "info",
+    ),
     adminPassword,
-    sessionIdleMinutes: parseInteger("CAIRN_SESSION_IDLE_MINUTES", env.CAIRN_SESSION_IDLE_MINUTES, 12 * 60, 1),
-    sessionAbsoluteHours: parseInteger("CAIRN_SESSION_ABSOLUTE_HOURS", env.CAIRN_SESSION_ABSOLUTE_HOURS, 7 * 24, 1),
+    sessionIdleMinutes: parseInteger(
+      "CAIRN_SESSION_IDLE_MINUTES",
+      env.CAIRN_SESSION_IDLE_MINUTES,
+      12 * 60,
+      1,
+    ),
+    sessionAbsoluteHours: parseInteger(
+      "CAIRN_SESSION_ABSOLUTE_HOURS",
+      env.CAIRN_SESSION_ABSOLUTE_HOURS,
+      7 * 24,
+      1,
+    ),
     maxBodyBytes: parseInteger("CAIRN_MAX_BODY_BYTES", env.CAIRN_MAX_BODY_BYTES, 1024 * 1024, 1024),
-    pwaDir: env.CAIRN_PWA_DIR || new URL("../pwa/dist", import.meta.url).pathname,
+    pwaDir: env.CAIRN_PWA_DIR || PWA_DIST_DIR,
   };
 }

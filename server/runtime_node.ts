@@ -13,7 +13,12 @@ export const nodeRuntime: Runtime = {
         fetch: opts.fetch,
         hostname: opts.hostname,
         port: opts.port,
-        ...(opts.tls ? { createServer: createHttpsServer, serverOptions: { cert: opts.tls.cert, key: opts.tls.key } } : {}),
+        ...(opts.tls
+          ? {
+            createServer: createHttpsServer,
+            serverOptions: { cert: opts.tls.cert, key: opts.tls.key },
+          }
+          : {}),
       }, (info) => {
         resolve({
           port: info.port,

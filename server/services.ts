@@ -35,12 +35,27 @@ export function createServices(deps: {
     audit,
     lockout,
     clock,
-    policy: { idleMs: deps.config.sessionIdleMinutes * 60_000, absoluteMs: deps.config.sessionAbsoluteHours * 3600_000 },
+    policy: {
+      idleMs: deps.config.sessionIdleMinutes * 60_000,
+      absoluteMs: deps.config.sessionAbsoluteHours * 3600_000,
+    },
   });
   const users = createUsersService({ repo: usersRepo, sessions: authRepo, audit, clock });
   const tokens = createTokensService({ repo: createTokensRepo(db), audit, clock });
-  const settings = createSettingsService({ repo: createSettingsRepo(db), audit, clock, facts: deps.facts });
-  const dashboard = createDashboardService({ users: usersRepo, audit, settings, clock, dbFile: deps.facts.dbFile, startedAt: deps.facts.startedAt });
+  const settings = createSettingsService({
+    repo: createSettingsRepo(db),
+    audit,
+    clock,
+    facts: deps.facts,
+  });
+  const dashboard = createDashboardService({
+    users: usersRepo,
+    audit,
+    settings,
+    clock,
+    dbFile: deps.facts.dbFile,
+    startedAt: deps.facts.startedAt,
+  });
   return { audit, lockout, auth, users, tokens, settings, dashboard };
 }
 

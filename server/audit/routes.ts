@@ -13,7 +13,10 @@ export function auditRoutes(audit: AuditService): Route[] {
       query: AuditQuerySchema,
       async handle({ query }) {
         const entries = await audit.list(query);
-        return { entries: entries.map(auditView), next: entries.length === query.limit ? entries[entries.length - 1].id : null };
+        return {
+          entries: entries.map(auditView),
+          next: entries.length === query.limit ? entries[entries.length - 1].id : null,
+        };
       },
     }),
   ];

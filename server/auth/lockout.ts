@@ -16,7 +16,10 @@ export interface Lockout {
   clear(key: string): Promise<void>;
 }
 
-export function createLockout(repo: Pick<AuthRepo, "findFailure" | "saveFailure" | "clearFailure">, clock: Clock): Lockout {
+export function createLockout(
+  repo: Pick<AuthRepo, "findFailure" | "saveFailure" | "clearFailure">,
+  clock: Clock,
+): Lockout {
   return {
     async assertOpen(keys) {
       const now = clock.now();
@@ -24,7 +27,10 @@ export function createLockout(repo: Pick<AuthRepo, "findFailure" | "saveFailure"
         const f = await repo.findFailure(key);
         if (f?.lockedUntil && f.lockedUntil > now) {
           const seconds = Math.ceil((f.lockedUntil - now) / 1000);
-          throw new TooManyRequestsError(`Too many failed attempts; try again in ${Math.ceil(seconds / 60)} minutes`, seconds);
+          throw new TooManyRequestsError(
+            `Too many failed attempts; try again in ${Math.ceil(seconds / 60)} minutes`,
+            seconds,
+          );
         }
       }
     },
@@ -32,7 +38,8 @@ export function createLockout(repo: Pick<AuthRepo, "findFailure" | "saveFailure"
       const now = clock.now();
       for (const key of keys) {
         const f = await repo.findFailure(key);
-        const fresh = !f || now - f.firstAt > LOCKOUT_MS || (f.lockedUntil !== null && f.lockedUntil <= now);
+        const fresh = !f || now - f.firstAt > LOCKOUT_MS ||
+          (f.lockedUntil !== null && f.lockedUntil <= now);
         const failures = fresh ? 1 : f.failures + 1;
         await repo.saveFailure(key, {
           failures,

@@ -11,12 +11,24 @@ const P = 1;
 const KEYLEN = 32;
 const MAXMEM = 128 * N * R * 2;
 
-function derive(password: string, salt: Uint8Array, n: number, r: number, p: number): Promise<Uint8Array> {
+function derive(
+  password: string,
+  salt: Uint8Array,
+  n: number,
+  r: number,
+  p: number,
+): Promise<Uint8Array> {
   return new Promise((resolve, reject) => {
-    scrypt(password.normalize("NFC"), salt, KEYLEN, { N: n, r, p, maxmem: 128 * n * r * 2 }, (err, key) => {
-      if (err) reject(err);
-      else resolve(new Uint8Array(key));
-    });
+    scrypt(
+      password.normalize("NFC"),
+      salt,
+      KEYLEN,
+      { N: n, r, p, maxmem: 128 * n * r * 2 },
+      (err, key) => {
+        if (err) reject(err);
+        else resolve(new Uint8Array(key));
+      },
+    );
   });
 }
 
@@ -40,4 +52,5 @@ export async function verifyPassword(password: string, stored: string): Promise<
 }
 
 /** A hash that no password matches, verified against when a user is unknown so timing says nothing. */
-export const DUMMY_HASH = "scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+export const DUMMY_HASH =
+  "scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";

@@ -84,13 +84,21 @@ export function createAuthRepo(db: Db) {
       ).execute();
     },
     async findFailure(key: string): Promise<Failure | undefined> {
-      const row = await db.selectFrom("auth_failures").selectAll().where("key", "=", key).executeTakeFirst();
-      return row && { failures: row.failures, firstAt: row.first_at, lockedUntil: row.locked_until };
+      const row = await db.selectFrom("auth_failures").selectAll().where("key", "=", key)
+        .executeTakeFirst();
+      return row &&
+        { failures: row.failures, firstAt: row.first_at, lockedUntil: row.locked_until };
     },
     async saveFailure(key: string, f: Failure) {
       await db.insertInto("auth_failures")
         .values({ key, failures: f.failures, first_at: f.firstAt, locked_until: f.lockedUntil })
-        .onConflict((oc) => oc.column("key").doUpdateSet({ failures: f.failures, first_at: f.firstAt, locked_until: f.lockedUntil }))
+        .onConflict((oc) =>
+          oc.column("key").doUpdateSet({
+            failures: f.failures,
+            first_at: f.firstAt,
+            locked_until: f.lockedUntil,
+          })
+        )
         .execute();
     },
     async clearFailure(key: string) {

@@ -6,14 +6,19 @@ import { Reply, route } from "../http/route.ts";
 import type { Route } from "../http/route.ts";
 import { userView } from "../http/views.ts";
 import type { UsersService } from "../users/service.ts";
-import type { User } from "../users/repo.ts";
 import { actorOf } from "./principal.ts";
 import type { AuthService, IssuedSession } from "./service.ts";
 
 export const SESSION_COOKIE = "cairn_session";
 
-export function authRoutes(deps: { auth: AuthService; users: UsersService; isSecure(c: Context): boolean }): Route[] {
-  const signIn = (c: Context, user: User, session: IssuedSession): MeView => {
+export function authRoutes(
+  deps: { auth: AuthService; users: UsersService; isSecure(c: Context): boolean },
+): Route[] {
+  const signIn = (
+    c: Context,
+    user: Parameters<typeof userView>[0],
+    session: IssuedSession,
+  ): MeView => {
     setCookie(c, SESSION_COOKIE, session.cookieValue, {
       httpOnly: true,
       sameSite: "Strict",
@@ -57,7 +62,12 @@ export function authRoutes(deps: { auth: AuthService; users: UsersService; isSec
       access: "viewer",
       async handle({ principal, ip, c }) {
         await deps.auth.logout(principal!, ip);
-        deleteCookie(c, SESSION_COOKIE, { path: "/", secure: deps.isSecure(c), httpOnly: true, sameSite: "Strict" });
+        deleteCookie(c, SESSION_COOKIE, {
+          path: "/",
+          secure: deps.isSecure(c),
+          httpOnly: true,
+          sameSite: "Strict",
+        });
         return new Reply(204, null);
       },
     }),
@@ -68,7 +78,11 @@ export function authRoutes(deps: { auth: AuthService; users: UsersService; isSec
       async handle({ principal }): Promise<MeView> {
         const p = principal!;
         const user = await deps.users.get(p.userId);
-        return { user: p.kind === "token" ? { ...userView(user), role: p.role } : userView(user), csrfToken: p.csrfToken ?? null, via: p.kind };
+        return {
+          user: p.kind === "token" ? { ...userView(user), role: p.role } : userView(user),
+          csrfToken: p.csrfToken ?? null,
+          via: p.kind,
+        };
       },
     }),
     route({

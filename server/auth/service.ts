@@ -29,7 +29,9 @@ export interface IssuedSession {
 
 export function checkPasswordStrength(password: string, username: string) {
   if (password.length < 10) throw new ValidationError("Password must be at least 10 characters");
-  if (password.toLowerCase() === username.toLowerCase()) throw new ValidationError("Password must differ from the user name");
+  if (password.toLowerCase() === username.toLowerCase()) {
+    throw new ValidationError("Password must differ from the user name");
+  }
 }
 
 export function createAuthService(deps: {
@@ -42,7 +44,11 @@ export function createAuthService(deps: {
 }) {
   const { repo, users, audit, lockout, clock } = deps;
 
-  async function issueSession(userId: string, ip: string, userAgent: string): Promise<IssuedSession> {
+  async function issueSession(
+    userId: string,
+    ip: string,
+    userAgent: string,
+  ): Promise<IssuedSession> {
     const now = clock.now();
     const cookieValue = randomToken(32);
     const csrfToken = randomToken(24);
@@ -69,9 +75,17 @@ export function createAuthService(deps: {
       checkPasswordStrength(input.password, input.username);
       const now = clock.now();
       const id = newId("usr", now);
-      const ok = await users.insertFirstUser({ id, username: input.username, passwordHash: await hashPassword(input.password), now });
+      const ok = await users.insertFirstUser({
+        id,
+        username: input.username,
+        passwordHash: await hashPassword(input.password),
+        now,
+      });
       if (!ok) throw new ConflictError("Setup is already done; sign in instead", "setup_done");
-      await audit.record({ type: "user", id, name: input.username, ip }, { action: "setup.admin_created", target: { type: "user", id } });
+      await audit.record({ type: "user", id, name: input.username, ip }, {
+        action: "setup.admin_created",
+        target: { type: "user", id },
+      });
       const user = await users.findUserById(id);
       return { user: withoutHash(user!), session: await issueSession(id, ip, userAgent) };
     },
@@ -80,8 +94,18 @@ export function createAuthService(deps: {
     async bootstrapAdmin(password: string): Promise<boolean> {
       const now = clock.now();
       const id = newId("usr", now);
-      const ok = await users.insertFirstUser({ id, username: "admin", passwordHash: await hashPassword(password), now });
-      if (ok) await audit.record({ type: "system", id: null, name: "system", ip: null }, { action: "setup.admin_created", target: { type: "user", id } });
+      const ok = await users.insertFirstUser({
+        id,
+        username: "admin",
+        passwordHash: await hashPassword(password),
+        now,
+      });
+      if (ok) {
+        await audit.record({ type: "system", id: null, name: "system", ip: null }, {
+          action: "setup.admin_created",
+          target: { type: "user", id },
+        });
+      }
       return ok;
     },
 
@@ -92,21 +116,35 @@ export function createAuthService(deps: {
       const ok = await verifyPassword(input.password, user?.passwordHash ?? DUMMY_HASH);
       if (!user || !ok || user.disabled) {
         await lockout.recordFailure(keys);
-        await audit.record({ type: "user", id: user?.id ?? null, name: input.username.slice(0, 64), ip }, {
+        await audit.record({
+          type: "user",
+          id: user?.id ?? null,
+          name: input.username.slice(0, 64),
+          ip,
+        }, {
           action: "auth.login_failed",
           details: { reason: !user || !ok ? "bad_credentials" : "disabled" },
         });
-        throw new AppError(401, "bad_credentials", "User name or password is wrong, or the account is disabled");
+        throw new AppError(
+          401,
+          "bad_credentials",
+          "User name or password is wrong, or the account is disabled",
+        );
       }
       await lockout.clear(keys[0]);
       await users.markLogin(user.id, clock.now());
-      await audit.record({ type: "user", id: user.id, name: user.username, ip }, { action: "auth.login", target: { type: "user", id: user.id } });
+      await audit.record({ type: "user", id: user.id, name: user.username, ip }, {
+        action: "auth.login",
+        target: { type: "user", id: user.id },
+      });
       return { user: withoutHash(user), session: await issueSession(user.id, ip, userAgent) };
     },
 
     async logout(principal: Principal, ip: string) {
       if (principal.sessionId) await repo.deleteSession(principal.sessionId);
-      await audit.record({ type: "user", id: principal.userId, name: principal.name, ip }, { action: "auth.logout" });
+      await audit.record({ type: "user", id: principal.userId, name: principal.name, ip }, {
+        action: "auth.logout",
+      });
     },
 
     /** The principal for a session cookie, or null when it is unknown, expired or its user disabled. */
@@ -121,11 +159,25 @@ export function createAuthService(deps: {
         return null;
       }
       if (now - s.lastSeenAt > TOUCH_EVERY_MS) await repo.touchSession(id, now);
-      return { kind: "session", id: s.userId, name: s.username, role: s.role, userId: s.userId, sessionId: id, csrfToken: s.csrfToken };
+      return {
+        kind: "session",
+        id: s.userId,
+        name: s.username,
+        role: s.role,
+        userId: s.userId,
+        sessionId: id,
+        csrfToken: s.csrfToken,
+      };
     },
 
-    async changeOwnPassword(principal: Principal, input: { currentPassword: string; newPassword: string }, actor: Actor) {
-      if (principal.kind !== "session") throw new AppError(403, "forbidden", "API tokens cannot change passwords");
+    async changeOwnPassword(
+      principal: Principal,
+      input: { currentPassword: string; newPassword: string },
+      actor: Actor,
+    ) {
+      if (principal.kind !== "session") {
+        throw new AppError(403, "forbidden", "API tokens cannot change passwords");
+      }
       const user = await users.findUserById(principal.userId);
       if (!user) throw new UnauthenticatedError();
       await lockout.assertOpen([`user:${user.username.toLowerCase()}`]);
@@ -136,7 +188,10 @@ export function createAuthService(deps: {
       checkPasswordStrength(input.newPassword, user.username);
       await users.setPassword(user.id, await hashPassword(input.newPassword), clock.now());
       await repo.deleteSessionsOfUser(user.id, principal.sessionId);
-      await audit.record(actor, { action: "user.password_changed", target: { type: "user", id: user.id } });
+      await audit.record(actor, {
+        action: "user.password_changed",
+        target: { type: "user", id: user.id },
+      });
     },
 
     async pruneSessions() {

@@ -5,7 +5,10 @@
  */
 import * as v from "valibot";
 
-export const RoleSchema = v.picklist(["admin", "operator", "viewer"], "must be admin, operator or viewer");
+export const RoleSchema = v.picklist(
+  ["admin", "operator", "viewer"],
+  "must be admin, operator or viewer",
+);
 export type Role = v.InferOutput<typeof RoleSchema>;
 
 const Username = v.pipe(
@@ -14,25 +17,48 @@ const Username = v.pipe(
   v.maxLength(64, "must be at most 64 characters"),
   v.regex(/^[A-Za-z0-9._@-]+$/, "may hold letters, digits and . _ @ - only"),
 );
-const Password = v.pipe(v.string("must be a string"), v.minLength(1, "must not be empty"), v.maxLength(1024, "must be at most 1024 characters"));
+const Password = v.pipe(
+  v.string("must be a string"),
+  v.minLength(1, "must not be empty"),
+  v.maxLength(1024, "must be at most 1024 characters"),
+);
 
 export const CredentialsSchema = v.strictObject({ username: Username, password: Password });
 export type Credentials = v.InferOutput<typeof CredentialsSchema>;
 
-export const ChangePasswordSchema = v.strictObject({ currentPassword: Password, newPassword: Password });
-export const CreateUserSchema = v.strictObject({ username: Username, password: Password, role: RoleSchema });
+export const ChangePasswordSchema = v.strictObject({
+  currentPassword: Password,
+  newPassword: Password,
+});
+export const CreateUserSchema = v.strictObject({
+  username: Username,
+  password: Password,
+  role: RoleSchema,
+});
 export const UpdateUserSchema = v.pipe(
-  v.strictObject({ role: v.optional(RoleSchema), disabled: v.optional(v.boolean("must be true or false")) }),
+  v.strictObject({
+    role: v.optional(RoleSchema),
+    disabled: v.optional(v.boolean("must be true or false")),
+  }),
   v.check((u) => u.role !== undefined || u.disabled !== undefined, "give role or disabled"),
 );
 export const ResetPasswordSchema = v.strictObject({ password: Password });
 
 export const CreateTokenSchema = v.strictObject({
-  name: v.pipe(v.string("must be a string"), v.trim(), v.minLength(1, "must not be empty"), v.maxLength(80, "must be at most 80 characters")),
+  name: v.pipe(
+    v.string("must be a string"),
+    v.trim(),
+    v.minLength(1, "must not be empty"),
+    v.maxLength(80, "must be at most 80 characters"),
+  ),
   role: RoleSchema,
 });
 
-const IsoTime = v.pipe(v.string(), v.isoTimestamp("must be an ISO 8601 time"), v.transform((s) => Date.parse(s)));
+const IsoTime = v.pipe(
+  v.string(),
+  v.isoTimestamp("must be an ISO 8601 time"),
+  v.transform((s) => Date.parse(s)),
+);
 
 export const AuditQuerySchema = v.strictObject({
   actor: v.optional(v.pipe(v.string(), v.maxLength(100, "must be at most 100 characters"))),
@@ -40,15 +66,30 @@ export const AuditQuerySchema = v.strictObject({
   target: v.optional(v.pipe(v.string(), v.maxLength(100, "must be at most 100 characters"))),
   from: v.optional(IsoTime),
   to: v.optional(IsoTime),
-  before: v.optional(v.pipe(v.string(), v.regex(/^aud_[0-9a-z]{26}$/, "must be an audit entry id"))),
+  before: v.optional(
+    v.pipe(v.string(), v.regex(/^aud_[0-9a-z]{26}$/, "must be an audit entry id")),
+  ),
   limit: v.optional(
-    v.pipe(v.string(), v.regex(/^\d{1,3}$/, "must be a number from 1 to 500"), v.transform(Number), v.minValue(1, "must be a number from 1 to 500"), v.maxValue(500, "must be a number from 1 to 500")),
+    v.pipe(
+      v.string(),
+      v.regex(/^\d{1,3}$/, "must be a number from 1 to 500"),
+      v.transform(Number),
+      v.minValue(1, "must be a number from 1 to 500"),
+      v.maxValue(500, "must be a number from 1 to 500"),
+    ),
     "100",
   ),
 });
 
 export const SettingsPatchSchema = v.strictObject({
-  applianceName: v.optional(v.pipe(v.string(), v.trim(), v.minLength(1, "must not be empty"), v.maxLength(64, "must be at most 64 characters"))),
+  applianceName: v.optional(
+    v.pipe(
+      v.string(),
+      v.trim(),
+      v.minLength(1, "must not be empty"),
+      v.maxLength(64, "must be at most 64 characters"),
+    ),
+  ),
 });
 
 export const EmptySchema = v.strictObject({});
@@ -99,7 +140,12 @@ export interface SettingsView {
   dataDir: string;
   databaseBytes: number;
   startedAt: string;
-  tls: { enabled: boolean; caAvailable: boolean; caFingerprint: string | null; hostnames: string[] };
+  tls: {
+    enabled: boolean;
+    caAvailable: boolean;
+    caFingerprint: string | null;
+    hostnames: string[];
+  };
 }
 
 export interface DashboardView {

@@ -7,7 +7,14 @@ import { databaseBytes } from "../settings/service.ts";
 import type { UsersRepo } from "../users/repo.ts";
 
 export function createDashboardService(
-  deps: { users: UsersRepo; audit: AuditService; settings: SettingsService; clock: Clock; dbFile: string; startedAt: number },
+  deps: {
+    users: UsersRepo;
+    audit: AuditService;
+    settings: SettingsService;
+    clock: Clock;
+    dbFile: string;
+    startedAt: number;
+  },
 ) {
   return {
     async view(): Promise<DashboardView> {

@@ -16,7 +16,9 @@ export interface OpenedDb {
 
 export function openDb(file: string): OpenedDb {
   const raw = new Database(file);
-  raw.exec("PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;");
+  raw.exec(
+    "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;",
+  );
   // deno-lint-ignore no-explicit-any -- libsql's typings differ from better-sqlite3's in details Kysely never uses
   const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: raw as any }) });
   return { db, close: () => db.destroy() };

@@ -12,6 +12,7 @@ import { createClient } from "@libsql/client";
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { sha256Hex } from "../ids.ts";
+import { MIGRATIONS_DIR } from "../paths.ts";
 
 export interface Migration {
   name: string;
@@ -32,7 +33,9 @@ export async function loadMigrations(dir: string): Promise<Migration[]> {
   const names = (await readdir(dir)).filter((n) => n.endsWith(".sql")).sort();
   const out: Migration[] = [];
   for (const name of names) {
-    if (!FILE.test(name)) throw new MigrationError(`Migration file name must look like 0001_name.sql: ${name}`);
+    if (!FILE.test(name)) {
+      throw new MigrationError(`Migration file name must look like 0001_name.sql: ${name}`);
+    }
     const sql = await readFile(join(dir, name), "utf8");
     out.push({ name, sql, checksum: await sha256Hex(sql) });
   }
@@ -40,7 +43,7 @@ export async function loadMigrations(dir: string): Promise<Migration[]> {
 }
 
 export function defaultMigrationsDir(): string {
-  return new URL("../../migrations", import.meta.url).pathname;
+  return MIGRATIONS_DIR;
 }
 
 export interface MigrateResult {
@@ -57,12 +60,17 @@ export async function migrate(dbFile: string, migrations: Migration[]): Promise<
     await client.execute(
       "CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, checksum TEXT NOT NULL, applied_at INTEGER NOT NULL) WITHOUT ROWID",
     );
-    const rows = (await client.execute("SELECT name, checksum FROM schema_migrations ORDER BY name")).rows;
+    const rows =
+      (await client.execute("SELECT name, checksum FROM schema_migrations ORDER BY name")).rows;
     const known = new Map(migrations.map((m) => [m.name, m]));
     for (const row of rows) {
       const name = String(row.name);
       const m = known.get(name);
-      if (!m) throw new MigrationError(`The database has a migration this version of Cairn does not know: ${name}`);
+      if (!m) {
+        throw new MigrationError(
+          `The database has a migration this version of Cairn does not know: ${name}`,
+        );
+      }
       if (m.checksum !== String(row.checksum)) {
         throw new MigrationError(`Applied migration was edited after it ran: ${name}`);
       }

@@ -19,7 +19,9 @@ export async function readJsonBody(c: Context, limit: number): Promise<unknown> 
     if (done) break;
     size += value.byteLength;
     if (size > limit) {
-      await reader.cancel().catch(() => {/* the client may already be gone; nothing to clean up */});
+      await reader.cancel().catch(
+        () => {/* the client may already be gone; nothing to clean up */},
+      );
       throw new PayloadTooLargeError(limit);
     }
     chunks.push(value);

@@ -49,7 +49,11 @@ export function ipInCidr(ipRaw: string, cidr: string): boolean {
   return (v6 >> shift) === (b6 >> shift);
 }
 
-export function clientIp(peer: string, forwardedFor: string | undefined, trusted: string[]): string {
+export function clientIp(
+  peer: string,
+  forwardedFor: string | undefined,
+  trusted: string[],
+): string {
   const direct = normalizeIp(peer);
   const isTrusted = (ip: string) => trusted.some((c) => ipInCidr(ip, c));
   if (!forwardedFor || trusted.length === 0 || !isTrusted(direct)) return direct;

@@ -38,7 +38,10 @@ export interface Route {
 type Out<S> = S extends v.GenericSchema<unknown, infer O> ? O : undefined;
 
 /** Declares a route with its handler typed by its schemas. */
-export function route<BS extends AnySchema | undefined = undefined, QS extends AnySchema | undefined = undefined>(def: {
+export function route<
+  BS extends AnySchema | undefined = undefined,
+  QS extends AnySchema | undefined = undefined,
+>(def: {
   method: Method;
   path: string;
   access: Access;
@@ -51,5 +54,9 @@ export function route<BS extends AnySchema | undefined = undefined, QS extends A
 
 /** A reply with a status other than 200. */
 export class Reply {
-  constructor(readonly status: 200 | 201 | 202 | 204, readonly body: unknown, readonly headers: Record<string, string> = {}) {}
+  constructor(
+    readonly status: 200 | 201 | 202 | 204,
+    readonly body: unknown,
+    readonly headers: Record<string, string> = {},
+  ) {}
 }

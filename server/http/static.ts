@@ -73,7 +73,9 @@ export function createStaticFiles(root: string): StaticFiles {
       etag: entry.etag,
       vary: "accept-encoding",
     });
-    if (req.headers.get("if-none-match") === entry.etag) return new Response(null, { status: 304, headers });
+    if (req.headers.get("if-none-match") === entry.etag) {
+      return new Response(null, { status: 304, headers });
+    }
     const gz = entry.gzip && /\bgzip\b/.test(req.headers.get("accept-encoding") ?? "");
     const body = gz ? entry.gzip! : entry.body;
     if (gz) headers.set("content-encoding", "gzip");

@@ -8,15 +8,25 @@ import { ValidationError } from "../errors.ts";
 const SAFE_KEY = /^[A-Za-z0-9_]{1,40}$/;
 
 function describe(issue: v.BaseIssue<unknown>): { field: string; problem: string } {
-  const path = (issue.path ?? []).map((p) => String(p.key)).map((k) => (SAFE_KEY.test(k) ? k : "?"));
+  const path = (issue.path ?? []).map((p) => String(p.key)).map((
+    k,
+  ) => (SAFE_KEY.test(k) ? k : "?"));
   const field = path.join(".") || "body";
-  if (issue.kind === "schema" && issue.expected === "never") return { field, problem: "is not a known field" };
-  if (issue.kind === "schema" && issue.received === "undefined") return { field, problem: "is required" };
+  if (issue.kind === "schema" && issue.expected === "never") {
+    return { field, problem: "is not a known field" };
+  }
+  if (issue.kind === "schema" && issue.received === "undefined") {
+    return { field, problem: "is required" };
+  }
   const custom = issue.message && !/^Invalid /.test(issue.message);
   return { field, problem: custom ? issue.message : `expected ${issue.expected ?? issue.type}` };
 }
 
-export function parseOrThrow<T>(schema: v.GenericSchema<unknown, T>, input: unknown, where: string): T {
+export function parseOrThrow<T>(
+  schema: v.GenericSchema<unknown, T>,
+  input: unknown,
+  where: string,
+): T {
   const r = v.safeParse(schema, input);
   if (r.success) return r.output;
   const problems = r.issues.slice(0, 10).map(describe);

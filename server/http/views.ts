@@ -1,5 +1,5 @@
 /** Maps domain objects to their wire views (ISO times, no hashes). */
-import type { UserView, TokenView, AuditEntryView } from "../contract/api.ts";
+import type { AuditEntryView, TokenView, UserView } from "../contract/api.ts";
 import type { User } from "../users/repo.ts";
 import type { ApiToken } from "../tokens/repo.ts";
 import type { AuditEntry } from "../audit/repo.ts";
@@ -8,7 +8,14 @@ export const iso = (ms: number) => new Date(ms).toISOString();
 export const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));
 
 export function userView(u: User): UserView {
-  return { id: u.id, username: u.username, role: u.role, disabled: u.disabled, createdAt: iso(u.createdAt), lastLoginAt: isoOrNull(u.lastLoginAt) };
+  return {
+    id: u.id,
+    username: u.username,
+    role: u.role,
+    disabled: u.disabled,
+    createdAt: iso(u.createdAt),
+    lastLoginAt: isoOrNull(u.lastLoginAt),
+  };
 }
 
 export function tokenView(t: ApiToken): TokenView {

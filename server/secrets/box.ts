@@ -15,7 +15,9 @@ const PREFIX = "sb1:";
 
 export function toBase64(bytes: Uint8Array): string {
   let s = "";
-  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  for (let i = 0; i < bytes.length; i += 0x8000) {
+    s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  }
   return btoa(s);
 }
 
@@ -61,7 +63,9 @@ export async function loadOrCreateKey(path: string): Promise<Uint8Array> {
     if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
   }
   const key = new Uint8Array(await readFile(path));
-  if (key.length !== 32) throw new Error("The secret key file is damaged: it must hold exactly 32 bytes");
+  if (key.length !== 32) {
+    throw new Error("The secret key file is damaged: it must hold exactly 32 bytes");
+  }
   await chmod(path, 0o600);
   return key;
 }

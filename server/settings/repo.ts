@@ -9,8 +9,14 @@ export function createSettingsRepo(db: Db) {
     async writeSettings(values: Record<string, unknown>, now: number) {
       await db.transaction().execute(async (tx) => {
         for (const [key, value] of Object.entries(values)) {
-          await tx.insertInto("settings").values({ key, value: JSON.stringify(value), updated_at: now })
-            .onConflict((oc) => oc.column("key").doUpdateSet({ value: JSON.stringify(value), updated_at: now })).execute();
+          await tx.insertInto("settings").values({
+            key,
+            value: JSON.stringify(value),
+            updated_at: now,
+          })
+            .onConflict((oc) =>
+              oc.column("key").doUpdateSet({ value: JSON.stringify(value), updated_at: now })
+            ).execute();
         }
       });
     },

@@ -7,7 +7,12 @@ import type { SettingsService, TlsFacts } from "./service.ts";
 
 export function settingsRoutes(deps: { settings: SettingsService; tls: TlsFacts }): Route[] {
   return [
-    route({ method: "GET", path: "/api/settings", access: "viewer", handle: () => deps.settings.view() }),
+    route({
+      method: "GET",
+      path: "/api/settings",
+      access: "viewer",
+      handle: () => deps.settings.view(),
+    }),
     route({
       method: "PATCH",
       path: "/api/settings",
@@ -21,7 +26,9 @@ export function settingsRoutes(deps: { settings: SettingsService; tls: TlsFacts 
       path: "/api/tls/ca.crt",
       access: "public",
       handle() {
-        if (!deps.tls.caCertPem) throw new NotFoundError("CA certificate (TLS is off on this appliance)");
+        if (!deps.tls.caCertPem) {
+          throw new NotFoundError("CA certificate (TLS is off on this appliance)");
+        }
         return new Response(deps.tls.caCertPem, {
           headers: {
             "content-type": "application/x-x509-ca-cert",

@@ -35,8 +35,11 @@ export async function databaseBytes(dbFile: string): Promise<number> {
 
 const DEFAULTS = { applianceName: "Cairn" };
 
-export function createSettingsService(deps: { repo: SettingsRepo; audit: AuditService; clock: Clock; facts: ApplianceFacts }) {
-  const values = async () => ({ ...DEFAULTS, ...(await deps.repo.readSettings()) }) as typeof DEFAULTS;
+export function createSettingsService(
+  deps: { repo: SettingsRepo; audit: AuditService; clock: Clock; facts: ApplianceFacts },
+) {
+  const values = async () =>
+    ({ ...DEFAULTS, ...(await deps.repo.readSettings()) }) as typeof DEFAULTS;
   return {
     values,
     async view(): Promise<SettingsView> {
@@ -49,7 +52,12 @@ export function createSettingsService(deps: { repo: SettingsRepo; audit: AuditSe
         dataDir: f.dataDir,
         databaseBytes: await databaseBytes(f.dbFile),
         startedAt: new Date(f.startedAt).toISOString(),
-        tls: { enabled: f.tls.enabled, caAvailable: f.tls.caCertPem !== null, caFingerprint: f.tls.caFingerprint, hostnames: f.tls.hostnames },
+        tls: {
+          enabled: f.tls.enabled,
+          caAvailable: f.tls.caCertPem !== null,
+          caFingerprint: f.tls.caFingerprint,
+          hostnames: f.tls.hostnames,
+        },
       };
     },
     async update(actor: Actor, patch: Partial<typeof DEFAULTS>): Promise<SettingsView> {

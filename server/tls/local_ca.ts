@@ -7,6 +7,8 @@ export interface LocalTls {
   hostnames: string[];
 }
 
-export function ensureLocalTls(_opts: { dir: string; extraHostnames: string[] }): Promise<LocalTls> {
+export function ensureLocalTls(
+  _opts: { dir: string; extraHostnames: string[] },
+): Promise<LocalTls> {
   return Promise.reject(new Error("TLS is not available yet"));
 }

@@ -41,22 +41,29 @@ export function createTokensRepo(db: Db) {
       }).execute();
     },
     async findTokenByHash(hash: string): Promise<ApiToken | undefined> {
-      const r = await db.selectFrom("api_tokens").selectAll().where("token_hash", "=", hash).executeTakeFirst();
+      const r = await db.selectFrom("api_tokens").selectAll().where("token_hash", "=", hash)
+        .executeTakeFirst();
       return r && toToken(r);
     },
     async findToken(id: string): Promise<ApiToken | undefined> {
-      const r = await db.selectFrom("api_tokens").selectAll().where("id", "=", id).executeTakeFirst();
+      const r = await db.selectFrom("api_tokens").selectAll().where("id", "=", id)
+        .executeTakeFirst();
       return r && toToken(r);
     },
     async listTokens(): Promise<ApiToken[]> {
-      const rows = await db.selectFrom("api_tokens").selectAll().orderBy("created_at", "desc").execute();
+      const rows = await db.selectFrom("api_tokens").selectAll().orderBy("created_at", "desc")
+        .execute();
       return rows.map(toToken);
     },
     async markTokenUsed(id: string, now: number) {
       await db.updateTable("api_tokens").set({ last_used_at: now }).where("id", "=", id).execute();
     },
     async revokeToken(id: string, now: number) {
-      await db.updateTable("api_tokens").set({ revoked_at: now }).where("id", "=", id).where("revoked_at", "is", null).execute();
+      await db.updateTable("api_tokens").set({ revoked_at: now }).where("id", "=", id).where(
+        "revoked_at",
+        "is",
+        null,
+      ).execute();
     },
   };
 }

@@ -7,14 +7,23 @@ import type { TokensService } from "./service.ts";
 
 export function tokensRoutes(tokens: TokensService): Route[] {
   return [
-    route({ method: "GET", path: "/api/tokens", access: "admin", handle: async () => ({ tokens: (await tokens.list()).map(tokenView) }) }),
+    route({
+      method: "GET",
+      path: "/api/tokens",
+      access: "admin",
+      handle: async () => ({ tokens: (await tokens.list()).map(tokenView) }),
+    }),
     route({
       method: "POST",
       path: "/api/tokens",
       access: "admin",
       body: CreateTokenSchema,
       async handle({ body, principal, ip }) {
-        const { token, secret } = await tokens.create({ ...actorOf(principal, ip), userId: principal!.userId, role: principal!.role }, body);
+        const { token, secret } = await tokens.create({
+          ...actorOf(principal, ip),
+          userId: principal!.userId,
+          role: principal!.role,
+        }, body);
         return new Reply(201, { token: tokenView(token), secret });
       },
     }),

@@ -20,8 +20,13 @@ export function createTokensService(
   return {
     list: (): Promise<ApiToken[]> => deps.repo.listTokens(),
 
-    async create(actor: Actor & { userId: string; role: Role }, input: { name: string; role: Role }) {
-      if (input.role === "admin" && actor.role !== "admin") throw new ForbiddenError("Only an admin can mint an admin token");
+    async create(
+      actor: Actor & { userId: string; role: Role },
+      input: { name: string; role: Role },
+    ) {
+      if (input.role === "admin" && actor.role !== "admin") {
+        throw new ForbiddenError("Only an admin can mint an admin token");
+      }
       const now = deps.clock.now();
       const secret = TOKEN_PREFIX + randomToken(32);
       const token: ApiToken = {
@@ -56,8 +61,16 @@ export function createTokensService(
       const token = await deps.repo.findTokenByHash(await sha256Hex(secret));
       if (!token || token.revokedAt !== null) return null;
       const now = deps.clock.now();
-      if (token.lastUsedAt === null || now - token.lastUsedAt > TOUCH_EVERY_MS) await deps.repo.markTokenUsed(token.id, now);
-      return { kind: "token", id: token.id, name: `token:${token.name}`, role: token.role, userId: token.createdBy };
+      if (token.lastUsedAt === null || now - token.lastUsedAt > TOUCH_EVERY_MS) {
+        await deps.repo.markTokenUsed(token.id, now);
+      }
+      return {
+        kind: "token",
+        id: token.id,
+        name: `token:${token.name}`,
+        role: token.role,
+        userId: token.createdBy,
+      };
     },
   };
 }

@@ -37,7 +37,8 @@ export function withoutHash({ passwordHash: _, ...user }: UserWithHash): User {
 export function createUsersRepo(db: Db) {
   return {
     async countUsers(): Promise<number> {
-      const row = await db.selectFrom("users").select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow();
+      const row = await db.selectFrom("users").select((eb) => eb.fn.countAll<number>().as("n"))
+        .executeTakeFirstOrThrow();
       return Number(row.n);
     },
     async findUserById(id: string): Promise<UserWithHash | undefined> {
@@ -45,14 +46,17 @@ export function createUsersRepo(db: Db) {
       return row && toUser(row);
     },
     async findUserByName(username: string): Promise<UserWithHash | undefined> {
-      const row = await db.selectFrom("users").selectAll().where("username", "=", username).executeTakeFirst();
+      const row = await db.selectFrom("users").selectAll().where("username", "=", username)
+        .executeTakeFirst();
       return row && toUser(row);
     },
     async listUsers(): Promise<User[]> {
       const rows = await db.selectFrom("users").selectAll().orderBy("username").execute();
       return rows.map((r) => withoutHash(toUser(r)));
     },
-    async insertUser(u: { id: string; username: string; passwordHash: string; role: Role; now: number }) {
+    async insertUser(
+      u: { id: string; username: string; passwordHash: string; role: Role; now: number },
+    ) {
       await db.insertInto("users").values({
         id: u.id,
         username: u.username,
@@ -66,7 +70,9 @@ export function createUsersRepo(db: Db) {
       }).execute();
     },
     /** Inserts the first user only while the table is empty; false when someone was first. */
-    async insertFirstUser(u: { id: string; username: string; passwordHash: string; now: number }): Promise<boolean> {
+    async insertFirstUser(
+      u: { id: string; username: string; passwordHash: string; now: number },
+    ): Promise<boolean> {
       return await db.transaction().execute(async (tx) => {
         const any = await tx.selectFrom("users").select("id").limit(1).executeTakeFirst();
         if (any) return false;
@@ -92,7 +98,11 @@ export function createUsersRepo(db: Db) {
       }).where("id", "=", id).execute();
     },
     async setPassword(id: string, passwordHash: string, now: number) {
-      await db.updateTable("users").set({ password_hash: passwordHash, password_changed_at: now, updated_at: now })
+      await db.updateTable("users").set({
+        password_hash: passwordHash,
+        password_changed_at: now,
+        updated_at: now,
+      })
         .where("id", "=", id).execute();
     },
     async markLogin(id: string, now: number) {

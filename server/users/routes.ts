@@ -7,20 +7,27 @@ import type { UsersService } from "./service.ts";
 
 export function usersRoutes(users: UsersService): Route[] {
   return [
-    route({ method: "GET", path: "/api/users", access: "admin", handle: async () => ({ users: (await users.list()).map(userView) }) }),
+    route({
+      method: "GET",
+      path: "/api/users",
+      access: "admin",
+      handle: async () => ({ users: (await users.list()).map(userView) }),
+    }),
     route({
       method: "POST",
       path: "/api/users",
       access: "admin",
       body: CreateUserSchema,
-      handle: async ({ body, principal, ip }) => new Reply(201, userView(await users.create(actorOf(principal, ip), body))),
+      handle: async ({ body, principal, ip }) =>
+        new Reply(201, userView(await users.create(actorOf(principal, ip), body))),
     }),
     route({
       method: "PATCH",
       path: "/api/users/:id",
       access: "admin",
       body: UpdateUserSchema,
-      handle: async ({ body, principal, ip, param }) => userView(await users.update(actorOf(principal, ip), param("id"), body)),
+      handle: async ({ body, principal, ip, param }) =>
+        userView(await users.update(actorOf(principal, ip), param("id"), body)),
     }),
     route({
       method: "POST",

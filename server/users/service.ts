@@ -11,7 +11,12 @@ import type { User, UsersRepo } from "./repo.ts";
 import { withoutHash } from "./repo.ts";
 
 export function createUsersService(
-  deps: { repo: UsersRepo; sessions: Pick<AuthRepo, "deleteSessionsOfUser">; audit: AuditService; clock: Clock },
+  deps: {
+    repo: UsersRepo;
+    sessions: Pick<AuthRepo, "deleteSessionsOfUser">;
+    audit: AuditService;
+    clock: Clock;
+  },
 ) {
   const { repo, audit, clock } = deps;
 
@@ -25,17 +30,36 @@ export function createUsersService(
     list: (): Promise<User[]> => repo.listUsers(),
     get: async (id: string): Promise<User> => withoutHash(await mustFind(id)),
 
-    async create(actor: Actor, input: { username: string; password: string; role: Role }): Promise<User> {
+    async create(
+      actor: Actor,
+      input: { username: string; password: string; role: Role },
+    ): Promise<User> {
       checkPasswordStrength(input.password, input.username);
-      if (await repo.findUserByName(input.username)) throw new ConflictError(`User name is taken: ${input.username}`, "username_taken");
+      if (await repo.findUserByName(input.username)) {
+        throw new ConflictError(`User name is taken: ${input.username}`, "username_taken");
+      }
       const now = clock.now();
       const id = newId("usr", now);
-      await repo.insertUser({ id, username: input.username, passwordHash: await hashPassword(input.password), role: input.role, now });
-      await audit.record(actor, { action: "user.create", target: { type: "user", id }, details: { username: input.username, role: input.role } });
+      await repo.insertUser({
+        id,
+        username: input.username,
+        passwordHash: await hashPassword(input.password),
+        role: input.role,
+        now,
+      });
+      await audit.record(actor, {
+        action: "user.create",
+        target: { type: "user", id },
+        details: { username: input.username, role: input.role },
+      });
       return withoutHash(await mustFind(id));
     },
 
-    async update(actor: Actor, id: string, patch: { role?: Role; disabled?: boolean }): Promise<User> {
+    async update(
+      actor: Actor,
+      id: string,
+      patch: { role?: Role; disabled?: boolean },
+    ): Promise<User> {
       const user = await mustFind(id);
       const losesAdmin = user.role === "admin" && !user.disabled &&
         ((patch.role !== undefined && patch.role !== "admin") || patch.disabled === true);
@@ -46,7 +70,11 @@ export function createUsersService(
       if (patch.disabled === true || (patch.role !== undefined && patch.role !== user.role)) {
         await deps.sessions.deleteSessionsOfUser(id);
       }
-      await audit.record(actor, { action: "user.update", target: { type: "user", id }, details: { ...patch } });
+      await audit.record(actor, {
+        action: "user.update",
+        target: { type: "user", id },
+        details: { ...patch },
+      });
       return withoutHash(await mustFind(id));
     },
 
