@@ -2,8 +2,9 @@
 // boundaries, then every Deno test. It ends with a plain "N passed, N failed" line that CI reads;
 // each check counts as one test beside Deno's own count.
 import { spawnSync } from "node:child_process";
+import { resolve } from "node:path";
 
-const deno = "deno";
+const deno = resolve("node_modules/.bin/deno");
 const permissions = [
   "--allow-read",
   "--allow-write",

@@ -24,6 +24,8 @@ import { VERSION } from "./version.ts";
 export interface Appliance {
   port: number;
   url: string;
+  /** Logs the "listening" line; callers make it the last step of starting up. */
+  announce(): void;
   stop(): Promise<void>;
 }
 
@@ -97,12 +99,13 @@ export async function startAppliance(
     ? `[${config.listen.hostname}]`
     : config.listen.hostname;
   const url = `${scheme}://${host === "0.0.0.0" ? "localhost" : host}:${server.port}`;
-  log.info("Cairn is listening", { url, dataDir, version: VERSION, runtime: runtime.name });
 
   let stopping: Promise<void> | null = null;
   return {
     port: server.port,
     url,
+    announce: () =>
+      log.info("Cairn is listening", { url, dataDir, version: VERSION, runtime: runtime.name }),
     stop() {
       stopping ??= (async () => {
         clearInterval(sweep);

@@ -1,6 +1,7 @@
 /** The body of both entry points: start, report a bad configuration plainly, stop on SIGTERM/SIGINT. */
 import { ConfigError, readConfig } from "./config.ts";
 import { MigrationError } from "./db/migrate.ts";
+import { ListenError } from "./runtime.ts";
 import type { Runtime } from "./runtime.ts";
 import { startAppliance } from "./appliance.ts";
 
@@ -9,7 +10,7 @@ export async function runMain(runtime: Runtime): Promise<void> {
   try {
     appliance = await startAppliance(readConfig(runtime.env()), runtime);
   } catch (err) {
-    if (err instanceof ConfigError || err instanceof MigrationError) {
+    if (err instanceof ConfigError || err instanceof MigrationError || err instanceof ListenError) {
       console.error(`cairn: ${err.message}`);
       runtime.exit(2);
     }
@@ -23,4 +24,5 @@ export async function runMain(runtime: Runtime): Promise<void> {
   };
   runtime.onSignal("SIGTERM", stop);
   runtime.onSignal("SIGINT", stop);
+  appliance.announce();
 }

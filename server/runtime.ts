@@ -25,3 +25,11 @@ export interface Runtime {
   env(): Record<string, string | undefined>;
   exit(code: number): never;
 }
+
+/** The listening socket could not be opened (address in use, no permission, bad address). */
+export class ListenError extends Error {
+  constructor(address: string, cause: unknown) {
+    super(`cannot listen on ${address}: ${(cause as Error)?.message ?? cause}`, { cause });
+    this.name = "ListenError";
+  }
+}

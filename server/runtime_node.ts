@@ -3,12 +3,13 @@ import { createServer as createHttpsServer } from "node:https";
 import type { IncomingMessage, Server } from "node:http";
 import process from "node:process";
 import type { Context } from "hono";
+import { ListenError } from "./runtime.ts";
 import type { Runtime } from "./runtime.ts";
 
 export const nodeRuntime: Runtime = {
   name: `node ${process.versions.node}`,
   serve(opts) {
-    return new Promise((resolve) => {
+    return new Promise((resolve, reject) => {
       const server = serve({
         fetch: opts.fetch,
         hostname: opts.hostname,
@@ -29,6 +30,7 @@ export const nodeRuntime: Runtime = {
             }),
         });
       });
+      server.once("error", (err) => reject(new ListenError(`${opts.hostname}:${opts.port}`, err)));
     });
   },
   peer(c: Context) {
