@@ -40,9 +40,16 @@ export class ForbiddenError extends AppError {
   }
 }
 
+/** Ids Cairn makes look like `usr_01j…`; anything else came from the client and is not repeated. */
+const OWN_ID = /^[a-z]{2,5}_[0-9a-z]{10,40}$/;
+
 export class NotFoundError extends AppError {
   constructor(what: string, id?: string) {
-    super(404, "not_found", id === undefined ? `${what} not found` : `${what} not found: ${id}`);
+    super(
+      404,
+      "not_found",
+      id !== undefined && OWN_ID.test(id) ? `${what} not found: ${id}` : `${what} not found`,
+    );
   }
 }
 

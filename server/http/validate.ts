@@ -5,16 +5,16 @@
 import * as v from "valibot";
 import { ValidationError } from "../errors.ts";
 
-const SAFE_KEY = /^[A-Za-z0-9_]{1,40}$/;
-
 function describe(issue: v.BaseIssue<unknown>): { field: string; problem: string } {
-  const path = (issue.path ?? []).map((p) => String(p.key)).map((
-    k,
-  ) => (SAFE_KEY.test(k) ? k : "?"));
-  const field = path.join(".") || "body";
+  const path = (issue.path ?? []).map((p) => String(p.key));
   if (issue.kind === "schema" && issue.expected === "never") {
-    return { field, problem: "is not a known field" };
+    // The unknown key itself came from the client: say where it is, never what it is.
+    return {
+      field: path.slice(0, -1).join(".") || "body",
+      problem: "has a field that is not known",
+    };
   }
+  const field = path.join(".") || "body";
   if (issue.kind === "schema" && issue.received === "undefined") {
     return { field, problem: "is required" };
   }
