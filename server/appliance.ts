@@ -19,6 +19,7 @@ import { createRedactor } from "./secrets/redact.ts";
 import { createServices } from "./services.ts";
 import type { TlsFacts } from "./settings/service.ts";
 import { ensureLocalTls } from "./tls/local_ca.ts";
+import { logTlsEvents } from "./tls/report.ts";
 import { VERSION } from "./version.ts";
 
 export interface Appliance {
@@ -51,6 +52,7 @@ export async function startAppliance(
       dir: join(dataDir, "tls"),
       extraHostnames: config.tlsHostnames,
     });
+    logTlsEvents(log, material);
     tls = {
       enabled: true,
       caCertPem: material.caCertPem,

@@ -3,7 +3,9 @@
  * stops the process with a message that names the variable, so a typo never runs half-configured.
  */
 import * as v from "valibot";
+import { isValidCidr } from "./http/client_ip.ts";
 import { PWA_DIST_DIR } from "./paths.ts";
+import { isCertificateName } from "./tls/names.ts";
 
 export type LogLevel = "debug" | "info" | "warn" | "error";
 export type TlsMode = "on" | "off";
@@ -63,6 +65,17 @@ function list(raw: string | undefined): string[] {
   return (raw ?? "").split(",").map((s) => s.trim()).filter(Boolean);
 }
 
+function readTlsHostnames(raw: string | undefined): string[] {
+  const names = list(raw);
+  if (names.some((n) => !isCertificateName(n))) {
+    throw new ConfigError(
+      "CAIRN_TLS_HOSTNAMES",
+      "expected DNS names or IP addresses separated by commas",
+    );
+  }
+  return names;
+}
+
 /** Reads a Config from a plain record of environment variables (Deno.env.toObject(), process.env). */
 export function readConfig(env: Record<string, string | undefined>): Config {
   const tls = pick("CAIRN_TLS", env.CAIRN_TLS, ["on", "off"], "off");
@@ -75,7 +88,7 @@ export function readConfig(env: Record<string, string | undefined>): Config {
   }
   const trustedProxies = list(env.CAIRN_TRUSTED_PROXIES);
   for (const p of trustedProxies) {
-    if (!CIDR.test(p)) {
+    if (!CIDR.test(p) || !isValidCidr(p)) {
       throw new ConfigError(
         "CAIRN_TRUSTED_PROXIES",
         "expected addresses or CIDRs separated by commas",
@@ -92,7 +105,7 @@ export function readConfig(env: Record<string, string | undefined>): Config {
     baseUrl,
     trustedProxies,
     tls,
-    tlsHostnames: list(env.CAIRN_TLS_HOSTNAMES),
+    tlsHostnames: readTlsHostnames(env.CAIRN_TLS_HOSTNAMES),
     logLevel: pick(
       "CAIRN_LOG_LEVEL",
       env.CAIRN_LOG_LEVEL,
