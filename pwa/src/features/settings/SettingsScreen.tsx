@@ -1,0 +1,5 @@
+import { PageHeader } from "../../components/PageHeader.tsx";
+
+export default function SettingsScreen() {
+  return <PageHeader title="SettingsScreen" />;
+}

@@ -1,0 +1,40 @@
+/**
+ * Every screen of the app, in nav order. To add a feature: make features/<domain>/XScreen.tsx
+ * and add one line here. Screens that are not needed for the first render of the dashboard
+ * load lazily, each in its own chunk, to keep the start-up budget.
+ */
+import { lazy } from "./components/Lazy.tsx";
+import { DashboardScreen } from "./features/dashboard/DashboardScreen.tsx";
+import type { ScreenRoute } from "./state/router_store.ts";
+
+export const routes: ScreenRoute[] = [
+  { path: "/", title: "Dashboard", access: "viewer", nav: true, screen: DashboardScreen },
+  {
+    path: "/users",
+    title: "Users",
+    access: "admin",
+    nav: true,
+    screen: lazy(() => import("./features/users/UsersScreen.tsx")),
+  },
+  {
+    path: "/tokens",
+    title: "API tokens",
+    access: "admin",
+    nav: true,
+    screen: lazy(() => import("./features/tokens/TokensScreen.tsx")),
+  },
+  {
+    path: "/audit",
+    title: "Audit log",
+    access: "admin",
+    nav: true,
+    screen: lazy(() => import("./features/audit/AuditScreen.tsx")),
+  },
+  {
+    path: "/settings",
+    title: "Settings",
+    access: "viewer",
+    nav: true,
+    screen: lazy(() => import("./features/settings/SettingsScreen.tsx")),
+  },
+];
