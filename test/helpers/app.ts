@@ -13,6 +13,7 @@ import { defaultMigrationsDir, loadMigrations, migrate } from "../../server/db/m
 import { createLogger } from "../../server/log.ts";
 import { createRedactor } from "../../server/secrets/redact.ts";
 import { createServices } from "../../server/services.ts";
+import type { TlsFacts } from "../../server/settings/service.ts";
 import { VERSION } from "../../server/version.ts";
 
 export interface TestClock {
@@ -47,7 +48,15 @@ export interface TestClient {
   ): Promise<{ status: number; body: T; res: Response }>;
 }
 
-export async function createTestContext(opts: { clock?: TestClock } = {}) {
+export async function createTestContext(
+  opts: {
+    clock?: TestClock;
+    /** Overrides of the app's config, e.g. trustedProxies or tls. */
+    config?: Partial<AppDeps["config"]>;
+    /** TLS facts as a TLS-enabled appliance would have them. */
+    tls?: TlsFacts;
+  } = {},
+) {
   const dir = await mkdtemp(join(tmpdir(), "cairn-test-"));
   const dbFile = join(dir, "cairn.db");
   await migrate(dbFile, await loadMigrations(defaultMigrationsDir()));
@@ -56,7 +65,8 @@ export async function createTestContext(opts: { clock?: TestClock } = {}) {
   const redactor = createRedactor();
   const logLines: string[] = [];
   const log = createLogger({ level: "debug", redactor, sink: (l) => logLines.push(l) });
-  const tls = { enabled: false, caCertPem: null, caFingerprint: null, hostnames: [] };
+  const tls: TlsFacts = opts.tls ??
+    { enabled: false, caCertPem: null, caFingerprint: null, hostnames: [] };
   const services = createServices({
     db,
     clock,
@@ -70,6 +80,7 @@ export async function createTestContext(opts: { clock?: TestClock } = {}) {
       tls: "off",
       maxBodyBytes: 64 * 1024,
       pwaDir: join(dir, "no-pwa"),
+      ...opts.config,
     },
     log,
     services,
