@@ -164,3 +164,8 @@ export interface HealthView {
   role: "primary" | "standby";
   version: string;
 }
+
+/** `GET /api/tls/ca.crt`: PEM by default; `format=der` for installers that want binary DER. */
+export const CaCertQuerySchema = v.strictObject({
+  format: v.optional(v.picklist(["pem", "der"], "must be pem or der")),
+});
