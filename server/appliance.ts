@@ -11,7 +11,7 @@ import { systemClock } from "./clock.ts";
 import type { Config } from "./config.ts";
 import { openDb } from "./db/connect.ts";
 import { defaultMigrationsDir, loadMigrations, migrate } from "./db/migrate.ts";
-import { createLogger } from "./log.ts";
+import { createLogger, createStdoutSink } from "./log.ts";
 import type { LogSink } from "./log.ts";
 import type { Runtime } from "./runtime.ts";
 import { createSecretBox, loadOrCreateKey } from "./secrets/box.ts";
@@ -37,7 +37,8 @@ export async function startAppliance(
 ): Promise<Appliance> {
   const clock = opts.clock ?? systemClock;
   const redactor = createRedactor();
-  const log = createLogger({ level: config.logLevel, redactor, sink: opts.logSink });
+  const sink = opts.logSink ?? createStdoutSink();
+  const log = createLogger({ level: config.logLevel, redactor, sink });
   const dataDir = resolve(config.dataDir);
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   const dbFile = join(dataDir, "cairn.db");
@@ -114,6 +115,7 @@ export async function startAppliance(
         await server.shutdown();
         await close();
         log.info("Cairn stopped");
+        if ("flush" in sink) (sink as { flush(): void }).flush();
       })();
       return stopping;
     },

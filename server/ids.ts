@@ -1,3 +1,5 @@
+import { createHash } from "node:crypto";
+
 /** Time-sortable ids (ULID layout: 48-bit ms time + 80 random bits, Crockford base32) with a type prefix. */
 const ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
@@ -25,7 +27,7 @@ export function randomToken(bytes = 32): string {
   return btoa(s).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
 }
 
-export async function sha256Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+/** Synchronous on purpose: it runs on every authenticated request, and node:crypto's is fast. */
+export function sha256Hex(text: string): string {
+  return createHash("sha256").update(text).digest("hex");
 }

@@ -54,7 +54,7 @@ export function createAuthService(deps: {
     const csrfToken = randomToken(24);
     const expiresAt = now + deps.policy.absoluteMs;
     await repo.insertSession({
-      id: await sha256Hex(cookieValue),
+      id: sha256Hex(cookieValue),
       userId,
       csrfToken,
       now,
@@ -150,7 +150,7 @@ export function createAuthService(deps: {
     /** The principal for a session cookie, or null when it is unknown, expired or its user disabled. */
     async resolveSession(cookieValue: string): Promise<Principal | null> {
       if (cookieValue.length < 20 || cookieValue.length > 100) return null;
-      const id = await sha256Hex(cookieValue);
+      const id = sha256Hex(cookieValue);
       const s = await repo.findSession(id);
       if (!s) return null;
       const now = clock.now();

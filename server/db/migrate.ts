@@ -37,7 +37,7 @@ export async function loadMigrations(dir: string): Promise<Migration[]> {
       throw new MigrationError(`Migration file name must look like 0001_name.sql: ${name}`);
     }
     const sql = await readFile(join(dir, name), "utf8");
-    out.push({ name, sql, checksum: await sha256Hex(sql) });
+    out.push({ name, sql, checksum: sha256Hex(sql) });
   }
   return out;
 }

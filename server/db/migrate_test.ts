@@ -16,8 +16,8 @@ async function withDir(fn: (dir: string) => Promise<void>) {
   }
 }
 
-async function m(name: string, sql: string): Promise<Migration> {
-  return { name, sql, checksum: await sha256Hex(sql) };
+function m(name: string, sql: string): Migration {
+  return { name, sql, checksum: sha256Hex(sql) };
 }
 
 function tables(file: string): string[] {
@@ -52,9 +52,9 @@ Deno.test("migrations apply to an empty database and every table has a primary k
 Deno.test("an existing database gets only the new migrations, once", async () => {
   await withDir(async (dir) => {
     const file = join(dir, "c.db");
-    const first = [await m("0001_a.sql", "CREATE TABLE a (id TEXT PRIMARY KEY);")];
+    const first = [m("0001_a.sql", "CREATE TABLE a (id TEXT PRIMARY KEY);")];
     assert.deepEqual((await migrate(file, first)).applied, ["0001_a.sql"]);
-    const second = [...first, await m("0002_b.sql", "CREATE TABLE b (id TEXT PRIMARY KEY);")];
+    const second = [...first, m("0002_b.sql", "CREATE TABLE b (id TEXT PRIMARY KEY);")];
     const r = await migrate(file, second);
     assert.deepEqual(r.applied, ["0002_b.sql"]);
     assert.equal(r.alreadyApplied, 1);
@@ -66,8 +66,8 @@ Deno.test("an existing database gets only the new migrations, once", async () =>
 Deno.test("an applied migration that was edited stops the start", async () => {
   await withDir(async (dir) => {
     const file = join(dir, "c.db");
-    await migrate(file, [await m("0001_a.sql", "CREATE TABLE a (id TEXT PRIMARY KEY);")]);
-    const edited = [await m("0001_a.sql", "CREATE TABLE a (id TEXT PRIMARY KEY, x TEXT);")];
+    await migrate(file, [m("0001_a.sql", "CREATE TABLE a (id TEXT PRIMARY KEY);")]);
+    const edited = [m("0001_a.sql", "CREATE TABLE a (id TEXT PRIMARY KEY, x TEXT);")];
     await assert.rejects(
       migrate(file, edited),
       (e: Error) => e instanceof MigrationError && /edited.*0001_a\.sql/.test(e.message),
@@ -79,11 +79,11 @@ Deno.test("a database with a migration this build does not know is refused", asy
   await withDir(async (dir) => {
     const file = join(dir, "c.db");
     await migrate(file, [
-      await m("0001_a.sql", "CREATE TABLE a (id TEXT PRIMARY KEY);"),
-      await m("0002_b.sql", "SELECT 1;"),
+      m("0001_a.sql", "CREATE TABLE a (id TEXT PRIMARY KEY);"),
+      m("0002_b.sql", "SELECT 1;"),
     ]);
     await assert.rejects(
-      migrate(file, [await m("0001_a.sql", "CREATE TABLE a (id TEXT PRIMARY KEY);")]),
+      migrate(file, [m("0001_a.sql", "CREATE TABLE a (id TEXT PRIMARY KEY);")]),
       (e: Error) => e instanceof MigrationError && /does not know: 0002_b\.sql/.test(e.message),
     );
   });
@@ -92,7 +92,7 @@ Deno.test("a database with a migration this build does not know is refused", asy
 Deno.test("a failing migration leaves nothing of itself behind", async () => {
   await withDir(async (dir) => {
     const file = join(dir, "c.db");
-    const bad = await m(
+    const bad = m(
       "0001_bad.sql",
       "CREATE TABLE half (id TEXT PRIMARY KEY);\nINSERT INTO nowhere VALUES (1);",
     );
@@ -101,7 +101,7 @@ Deno.test("a failing migration leaves nothing of itself behind", async () => {
       (e: Error) => e instanceof MigrationError && /0001_bad\.sql/.test(e.message),
     );
     assert.ok(!tables(file).includes("half"), "the first statement was rolled back");
-    const good = await m("0001_bad.sql", "CREATE TABLE half (id TEXT PRIMARY KEY);");
+    const good = m("0001_bad.sql", "CREATE TABLE half (id TEXT PRIMARY KEY);");
     assert.deepEqual((await migrate(file, [good])).applied, ["0001_bad.sql"]);
   });
 });

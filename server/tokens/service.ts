@@ -39,7 +39,7 @@ export function createTokensService(
         lastUsedAt: null,
         revokedAt: null,
       };
-      await deps.repo.insertToken({ ...token, tokenHash: await sha256Hex(secret) });
+      await deps.repo.insertToken({ ...token, tokenHash: sha256Hex(secret) });
       await deps.audit.record(actor, {
         action: "token.create",
         target: { type: "token", id: token.id },
@@ -58,7 +58,7 @@ export function createTokensService(
     /** The principal for an `Authorization: Bearer` value, or null when it is not a live token. */
     async resolveBearer(secret: string): Promise<Principal | null> {
       if (!secret.startsWith(TOKEN_PREFIX) || secret.length > 200) return null;
-      const token = await deps.repo.findTokenByHash(await sha256Hex(secret));
+      const token = await deps.repo.findTokenByHash(sha256Hex(secret));
       if (!token || token.revokedAt !== null) return null;
       const now = deps.clock.now();
       if (token.lastUsedAt === null || now - token.lastUsedAt > TOUCH_EVERY_MS) {
