@@ -2,6 +2,7 @@
 // boundaries, then every Deno test. It ends with a plain "N passed, N failed" line that CI reads;
 // each check counts as one test beside Deno's own count.
 import { spawnSync } from "node:child_process";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 
 const deno = resolve("node_modules/.bin/deno");
@@ -15,6 +16,7 @@ const permissions = [
   "--allow-run",
 ];
 const filter = process.argv.slice(2);
+rmSync(".tmp/test-summary", { force: true });
 
 let passed = 0;
 let failed = 0;
@@ -67,5 +69,8 @@ if (summary) {
 }
 
 if (failures.length) console.log(`\nFailed: ${failures.join(", ")}`);
-console.log(`\n${passed} passed, ${failed} failed`);
+const line = `${passed} passed, ${failed} failed`;
+mkdirSync(".tmp", { recursive: true });
+writeFileSync(".tmp/test-summary", line + "\n");
+console.log(`\n${line}`);
 process.exit(failed === 0 ? 0 : 1);
