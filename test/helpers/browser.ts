@@ -7,7 +7,6 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { chromium } from "playwright-core";
 import type { BrowserContext, Page } from "playwright-core";
 
 export const CHROMIUM_PATH = "/usr/bin/chromium";
@@ -41,11 +40,23 @@ export interface Browser {
   close(): Promise<void>;
 }
 
+/**
+ * playwright-core probes for WSL when it loads by testing /proc/sys/fs/binfmt_misc/WSLInterop,
+ * a path Deno refuses without --allow-all, so the import would throw under the test runner's
+ * explicit permissions. Its own test switch skips the probe (it only matters for opening
+ * desktop apps, which Cairn never does); the package is therefore loaded after setting it.
+ */
+async function loadChromium() {
+  Deno.env.set("__IS_WSL_TEST__", "1");
+  return (await import("playwright-core")).chromium;
+}
+
 export async function launchBrowser(opts: {
   ignoreHttpsErrors?: boolean;
   env?: Record<string, string>;
   colorScheme?: "light" | "dark";
 } = {}): Promise<Browser> {
+  const chromium = await loadChromium();
   const profileDir = await mkdtemp(join(tmpdir(), "cairn-chromium-"));
   let context: BrowserContext;
   try {

@@ -1,7 +1,7 @@
 import { useEffect } from "preact/hooks";
 import type { DashboardView } from "../../../../server/contract/api.ts";
 import { EmptyState } from "../../components/EmptyState.tsx";
-import { formatAgo, formatBytes, formatCount, formatDuration } from "../../components/format.ts";
+import { formatAgo, formatBytes, formatDuration } from "../../components/format.ts";
 import { Notice } from "../../components/Notice.tsx";
 import { PageHeader } from "../../components/PageHeader.tsx";
 import { StatTile } from "../../components/StatTile.tsx";
@@ -30,9 +30,9 @@ export function DashboardScreen() {
         lead={view
           ? (
             <>
-              {view.applianceName}
+              {view.applianceName !== "Cairn" && <span>{view.applianceName} ·</span>}
               {syncedAt !== null && !dashboard.offline.value && (
-                <span class="muted">· updated {formatAgo(syncedAt)}</span>
+                <span>Updated {formatAgo(syncedAt)}</span>
               )}
             </>
           )
@@ -100,7 +100,7 @@ function Figures({ view }: { view: DashboardView }) {
       </dl>
       <h2 class="section-title">Appliance</h2>
       <dl class="stats stats--quiet">
-        <StatTile label="Users" value={view.users} detail={formatCount(view.users, "account")} />
+        <StatTile label="Users" value={view.users} />
         <StatTile label="Audit events, 24 h" value={view.auditEvents24h} />
         <StatTile label="Database" value={formatBytes(view.databaseBytes)} />
         <StatTile label="Up for" value={formatDuration(view.uptimeSeconds)} />

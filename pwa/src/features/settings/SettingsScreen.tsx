@@ -1,5 +1,31 @@
 import { PageHeader } from "../../components/PageHeader.tsx";
+import { useLoad } from "../../components/use_load.ts";
+import { useStores } from "../../state/stores.ts";
+import { LoadState } from "../common/LoadState.tsx";
+import { ApplianceCard } from "./ApplianceCard.tsx";
+import { CertificateCard } from "./CertificateCard.tsx";
+import { PasswordForm } from "./PasswordForm.tsx";
 
 export default function SettingsScreen() {
-  return <PageHeader title="SettingsScreen" />;
+  const { api } = useStores();
+  const loaded = useLoad(() => api.settings.get());
+  const view = loaded.data;
+  return (
+    <section>
+      <PageHeader
+        title="Settings"
+        lead="This appliance, your account, and secure access from other devices."
+      />
+      <LoadState loaded={loaded} what="settings" />
+      {view && (
+        <>
+          <div class="two-col">
+            <ApplianceCard view={view} onSaved={() => void loaded.reload()} />
+            <PasswordForm />
+          </div>
+          <CertificateCard tls={view.tls} />
+        </>
+      )}
+    </section>
+  );
 }
