@@ -39,11 +39,13 @@ export async function startServerProcess(opts: {
   dataDir?: string;
   listen?: string;
   timeoutMs?: number;
+  /** Deno only: the arguments instead of DENO_SERVER_ARGS (e.g. npm start's narrow permissions). */
+  denoArgs?: (dataDir: string) => string[];
 } = {}): Promise<ServerProcess> {
   const dataDir = opts.dataDir ?? await mkdtemp(join(tmpdir(), "cairn-srv-"));
   const runtime = opts.runtime ?? "deno";
   const [cmd, args] = runtime === "deno"
-    ? [Deno.execPath(), DENO_SERVER_ARGS]
+    ? [Deno.execPath(), opts.denoArgs?.(dataDir) ?? DENO_SERVER_ARGS]
     : ["node", ["dist/server_node.mjs"]];
   const child = new Deno.Command(cmd, {
     args,
