@@ -15,7 +15,14 @@ export async function readJsonBody(c: Context, limit: number): Promise<unknown> 
   const chunks: Uint8Array[] = [];
   let size = 0;
   for (;;) {
-    const { done, value } = await reader.read();
+    let chunk: ReadableStreamReadResult<Uint8Array>;
+    try {
+      chunk = await reader.read();
+    } catch {
+      // The client went away or broke the framing mid-body: its problem, not a server error.
+      throw new BadRequestError("The request body ended before it was complete");
+    }
+    const { done, value } = chunk;
     if (done) break;
     size += value.byteLength;
     if (size > limit) {
