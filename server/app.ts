@@ -7,6 +7,7 @@ import { Hono } from "hono";
 import type { Context } from "hono";
 import { getCookie } from "hono/cookie";
 import { HTTPException } from "hono/http-exception";
+import { agentRoutes } from "./agent_channel/routes.ts";
 import { auditRoutes } from "./audit/routes.ts";
 import type { Principal } from "./auth/principal.ts";
 import { roleAllows } from "./auth/principal.ts";
@@ -19,6 +20,7 @@ import { readJsonBody } from "./http/body.ts";
 import { clientIp, isTrustedPeer } from "./http/client_ip.ts";
 import { Reply, route } from "./http/route.ts";
 import type { Route } from "./http/route.ts";
+import { hostsRoutes } from "./hosts/routes.ts";
 import { createStaticFiles } from "./http/static.ts";
 import { parseOrThrow } from "./http/validate.ts";
 import type { Logger } from "./log.ts";
@@ -29,7 +31,9 @@ import { tokensRoutes } from "./tokens/routes.ts";
 import { usersRoutes } from "./users/routes.ts";
 
 export interface AppDeps {
-  config: Pick<Config, "trustedProxies" | "tls" | "maxBodyBytes" | "pwaDir">;
+  config:
+    & Pick<Config, "trustedProxies" | "tls" | "maxBodyBytes" | "pwaDir">
+    & Partial<Pick<Config, "baseUrl">>;
   log: Logger;
   services: Services;
   version: string;
@@ -85,6 +89,12 @@ export function appRoutes(deps: AppDeps, isSecure: (c: Context) => boolean): Rou
     ...auditRoutes(s.audit),
     ...settingsRoutes({ settings: s.settings, tls: deps.tls }),
     ...dashboardRoutes(s.dashboard),
+    ...agentRoutes({ enrollment: s.enrollment, channel: s.agentChannel }),
+    ...hostsRoutes({
+      hosts: s.hosts,
+      channel: s.agentChannel,
+      baseUrl: deps.config.baseUrl ?? null,
+    }),
   ];
 }
 
@@ -150,7 +160,10 @@ export function createApp(deps: AppDeps) {
   for (const r of appRoutes(deps, isSecure)) {
     app.on(r.method, r.path, async (c) => {
       const principal = c.get("principal");
-      if (r.access !== "public") {
+      const agent = r.access === "agent"
+        ? await services.agentChannel.sessions.resolve(c.req.header("authorization"), c.get("ip"))
+        : null;
+      if (r.access !== "public" && r.access !== "agent") {
         if (!principal) throw new UnauthenticatedError();
         if (!roleAllows(principal.role, r.access)) {
           throw new ForbiddenError(`This needs the ${r.access} role`);
@@ -158,13 +171,14 @@ export function createApp(deps: AppDeps) {
       }
       const query = r.query ? parseOrThrow(r.query, c.req.query(), "query") : undefined;
       const body = r.body
-        ? parseOrThrow(r.body, await readJsonBody(c, deps.config.maxBodyBytes), "body")
+        ? parseOrThrow(r.body, await readJsonBody(c, r.bodyLimit ?? deps.config.maxBodyBytes), "body")
         : undefined;
       const out = await r.handle({
         body,
         query,
         param: (name: string) => c.req.param(name) ?? "",
         principal,
+        agent,
         ip: c.get("ip"),
         requestId: c.get("requestId"),
         c,

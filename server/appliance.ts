@@ -16,6 +16,7 @@ import type { LogSink } from "./log.ts";
 import type { Runtime } from "./runtime.ts";
 import { createSecretBox, loadOrCreateKey } from "./secrets/box.ts";
 import { createRedactor } from "./secrets/redact.ts";
+import { loadOrCreateIdentity } from "./agent_channel/identity.ts";
 import { createServices } from "./services.ts";
 import type { TlsFacts } from "./settings/service.ts";
 import { ensureLocalTls } from "./tls/local_ca.ts";
@@ -45,6 +46,7 @@ export async function startAppliance(
   const result = await migrate(dbFile, await loadMigrations(defaultMigrationsDir()));
   if (result.applied.length > 0) log.info("migrations applied", { applied: result.applied });
   const box = createSecretBox(await loadOrCreateKey(join(dataDir, "secret.key")));
+  const identity = await loadOrCreateIdentity(join(dataDir, "identity.json"));
 
   let tls: TlsFacts = { enabled: false, caCertPem: null, caFingerprint: null, hostnames: [] };
   let serveTls: { cert: string; key: string } | undefined;
@@ -71,6 +73,7 @@ export async function startAppliance(
     redactor,
     config,
     facts: { version: VERSION, runtime: runtime.name, dataDir, dbFile, startedAt, tls },
+    identity,
   });
   void box; // sealed secrets arrive with repositories and agents
 
@@ -95,6 +98,9 @@ export async function startAppliance(
   });
   const sweep = setInterval(() => {
     services.auth.pruneSessions().catch((err) => log.warn("session sweep failed", { error: err }));
+    services.agentChannel.sessions.prune().catch((err) =>
+      log.warn("agent session sweep failed", { error: err })
+    );
   }, 10 * 60_000);
 
   const scheme = serveTls ? "https" : "http";
@@ -112,6 +118,7 @@ export async function startAppliance(
     stop() {
       stopping ??= (async () => {
         clearInterval(sweep);
+        services.agentChannel.closeWaiters(); // parked long-polls answer now, not in 30 s
         await server.shutdown();
         await close();
         log.info("Cairn stopped");

@@ -1,4 +1,10 @@
 /** Wires repos to services. The one place that knows which service needs which repo. */
+import { ephemeralIdentity } from "./agent_channel/identity.ts";
+import type { ApplianceIdentity } from "./agent_channel/identity.ts";
+import { createAgentChannelRepo } from "./agent_channel/repo.ts";
+import { createAgentChannelService } from "./agent_channel/service.ts";
+import { createAgentSessions } from "./agent_channel/sessions.ts";
+import { createWaiters } from "./agent_channel/waiters.ts";
 import { createAuditRepo } from "./audit/repo.ts";
 import { createAuditService } from "./audit/service.ts";
 import { createLockout } from "./auth/lockout.ts";
@@ -8,6 +14,9 @@ import type { Clock } from "./clock.ts";
 import type { Config } from "./config.ts";
 import { createDashboardService } from "./dashboard/service.ts";
 import type { Db } from "./db/connect.ts";
+import { createEnrollmentService } from "./enrollment/service.ts";
+import { createHostsRepo } from "./hosts/repo.ts";
+import { createHostsService } from "./hosts/service.ts";
 import type { Redactor } from "./secrets/redact.ts";
 import { createSettingsRepo } from "./settings/repo.ts";
 import { createSettingsService } from "./settings/service.ts";
@@ -23,6 +32,8 @@ export function createServices(deps: {
   redactor: Redactor;
   config: Pick<Config, "sessionIdleMinutes" | "sessionAbsoluteHours">;
   facts: ApplianceFacts;
+  /** The appliance's Ed25519 identity; in-process tests may leave it out for a throwaway one. */
+  identity?: ApplianceIdentity;
 }) {
   const { db, clock, redactor } = deps;
   const usersRepo = createUsersRepo(db);
@@ -48,7 +59,34 @@ export function createServices(deps: {
     clock,
     facts: deps.facts,
   });
+  const identity = deps.identity ?? ephemeralIdentity();
+  const hostsRepo = createHostsRepo(db);
+  const agentChannel = createAgentChannelService({
+    repo: createAgentChannelRepo(db),
+    hosts: hostsRepo,
+    sessions: createAgentSessions({
+      repo: createAgentChannelRepo(db),
+      hosts: hostsRepo,
+      audit,
+      lockout,
+      identity,
+      clock,
+    }),
+    waiters: createWaiters(),
+    audit,
+    identity,
+    clock,
+  });
+  const enrollment = createEnrollmentService({ hosts: hostsRepo, audit, lockout, identity, clock });
+  const hosts = createHostsService({
+    repo: hostsRepo,
+    audit,
+    clock,
+    identity,
+    endSessions: (id) => agentChannel.endSessions(id),
+  });
   const dashboard = createDashboardService({
+    hosts,
     users: usersRepo,
     audit,
     settings,
@@ -56,7 +94,19 @@ export function createServices(deps: {
     dbFile: deps.facts.dbFile,
     startedAt: deps.facts.startedAt,
   });
-  return { audit, lockout, auth, users, tokens, settings, dashboard };
+  return {
+    audit,
+    lockout,
+    auth,
+    users,
+    tokens,
+    settings,
+    dashboard,
+    identity,
+    agentChannel,
+    enrollment,
+    hosts,
+  };
 }
 
 export type Services = ReturnType<typeof createServices>;

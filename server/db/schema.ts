@@ -3,6 +3,7 @@
  * snake_case as in SQL; repos map rows to camelCase domain types in one place each.
  */
 import type { Generated } from "kysely";
+import type { AgentTables } from "./schema_agents.ts";
 
 export type Role = "admin" | "operator" | "viewer";
 
@@ -73,7 +74,7 @@ export interface SchemaMigrationsTable {
   applied_at: number;
 }
 
-export interface Database {
+export interface Database extends AgentTables {
   users: UsersTable;
   sessions: SessionsTable;
   api_tokens: ApiTokensTable;

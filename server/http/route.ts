@@ -5,10 +5,12 @@
  */
 import type { Context } from "hono";
 import type * as v from "valibot";
+import type { AgentPrincipal } from "../agent_channel/sessions.ts";
 import type { Principal } from "../auth/principal.ts";
 import type { Role } from "../db/schema.ts";
 
-export type Access = "public" | Role;
+/** "agent" routes are for enrolled agents with a session from /api/agent/v1/session. */
+export type Access = "public" | Role | "agent";
 export type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
 export interface RouteInput<B, Q> {
@@ -16,6 +18,7 @@ export interface RouteInput<B, Q> {
   query: Q;
   param(name: string): string;
   principal: Principal | null;
+  agent: AgentPrincipal | null;
   ip: string;
   requestId: string;
   c: Context;
@@ -31,6 +34,8 @@ export interface Route {
   /** Under "public", writes still get CSRF protection when a session cookie is present. */
   body?: AnySchema;
   query?: AnySchema;
+  /** A body limit below or above the appliance's default, in bytes. */
+  bodyLimit?: number;
   // deno-lint-ignore no-explicit-any
   handle(input: RouteInput<any, any>): Promise<unknown> | unknown;
 }
@@ -47,6 +52,7 @@ export function route<
   access: Access;
   body?: BS;
   query?: QS;
+  bodyLimit?: number;
   handle(input: RouteInput<Out<BS>, Out<QS>>): Promise<unknown> | unknown;
 }): Route {
   return def as Route;

@@ -1,0 +1,285 @@
+/**
+ * The channel to approved agents: heartbeats (contact, clock skew), the signed command batches
+ * handed out by long-poll, and report ingest. Reports are acknowledged only once committed: the
+ * batch is one transaction, each id is stored once, and a report that cannot be accepted is
+ * refused by id with a reason while the rest of its batch goes in.
+ */
+import * as v from "valibot";
+import type { Actor, AuditService } from "../audit/service.ts";
+import type { Clock } from "../clock.ts";
+import {
+  HOST_REPORT_KINDS,
+  HostFactsSchema,
+  LIMITS,
+  ReportSchema,
+  SIGN_CONTEXT,
+} from "../contract/agent.ts";
+import type {
+  CommandBatchPayload,
+  CommandPollResponse,
+  Heartbeat,
+  HeartbeatResponse,
+  IngestResponse,
+  Report,
+} from "../contract/agent.ts";
+import { NotFoundError } from "../errors.ts";
+import type { HostsRepo } from "../hosts/repo.ts";
+import { newId } from "../ids.ts";
+import type { ApplianceIdentity } from "./identity.ts";
+import type { AgentChannelRepo, QueuedCommand, StoredReport } from "./repo.ts";
+import { stateError } from "./sessions.ts";
+import type { AgentPrincipal, AgentSessions } from "./sessions.ts";
+import type { Waiters } from "./waiters.ts";
+
+export const HEARTBEAT_SECONDS = 30;
+const REDELIVER_MS = 60_000;
+const CONTACT_WRITE_MS = 5_000;
+const HOST_KINDS = new Set<string>(HOST_REPORT_KINDS);
+
+export interface QueueCommandInput {
+  kind: string;
+  jobId?: string | null;
+  args?: Record<string, unknown>;
+}
+
+export function createAgentChannelService(deps: {
+  repo: AgentChannelRepo;
+  hosts: HostsRepo;
+  sessions: AgentSessions;
+  waiters: Waiters;
+  audit: AuditService;
+  identity: ApplianceIdentity;
+  clock: Clock;
+}) {
+  const { repo, hosts, waiters, identity, clock } = deps;
+  const lastContactWrite = new Map<string, number>();
+
+  async function touch(hostId: string, ip: string) {
+    const now = clock.now();
+    if (now - (lastContactWrite.get(hostId) ?? 0) < CONTACT_WRITE_MS) return;
+    lastContactWrite.set(hostId, now);
+    await hosts.saveContact(hostId, { lastSeenAt: now, lastIp: ip });
+  }
+
+  async function signBatch(agent: AgentPrincipal, commands: QueuedCommand[]) {
+    const payload: CommandBatchPayload = {
+      applianceId: identity.applianceId,
+      hostId: agent.hostId,
+      agentKey: agent.publicKey,
+      issuedAt: clock.now(),
+      commands: commands.map((c) => ({
+        id: c.id,
+        kind: c.kind,
+        jobId: c.jobId,
+        args: c.args,
+        createdAt: c.createdAt,
+      })),
+    };
+    const text = JSON.stringify(payload);
+    const signature = await identity.signer.sign(SIGN_CONTEXT.commands, [
+      identity.applianceId,
+      agent.publicKey,
+      text,
+    ]);
+    return { payload: text, signature };
+  }
+
+  return {
+    sessions: deps.sessions,
+
+    async heartbeat(agent: AgentPrincipal, hb: Heartbeat, ip: string): Promise<HeartbeatResponse> {
+      const now = clock.now();
+      const clockSkewMs = hb.sentAt - now;
+      lastContactWrite.set(agent.hostId, now);
+      await hosts.saveContact(agent.hostId, {
+        lastSeenAt: now,
+        lastIp: ip,
+        lastHeartbeatAt: now,
+        clockSkewMs,
+        outboxDepth: hb.outboxDepth,
+        droppedLogs: hb.droppedLogs,
+      });
+      if (hb.facts) {
+        const host = await hosts.findHostById(agent.hostId);
+        if (host && JSON.stringify(host.facts) !== JSON.stringify(hb.facts)) {
+          await hosts.updateFacts(agent.hostId, hb.facts, host.protocolVersion, now);
+        }
+      }
+      return { serverTime: now, clockSkewMs, heartbeatSeconds: HEARTBEAT_SECONDS };
+    },
+
+    /** Answers at once when commands are due, else parks up to `waitSeconds`. */
+    async pollCommands(
+      agent: AgentPrincipal,
+      waitSeconds: number,
+      ip: string,
+    ): Promise<CommandPollResponse> {
+      await touch(agent.hostId, ip);
+      let due = await repo.dueCommands(
+        agent.hostId,
+        clock.now() - REDELIVER_MS,
+        LIMITS.commandsPerBatch,
+      );
+      if (due.length === 0 && waitSeconds > 0) {
+        const outcome = await waiters.wait(agent.hostId, waitSeconds * 1000);
+        if (outcome === "closed") return { batch: null, serverTime: clock.now() };
+        const host = await hosts.findHostById(agent.hostId);
+        if (!host) throw new NotFoundError("Host", agent.hostId);
+        if (host.state !== "approved") throw stateError(host.state);
+        due = await repo.dueCommands(
+          agent.hostId,
+          clock.now() - REDELIVER_MS,
+          LIMITS.commandsPerBatch,
+        );
+      }
+      if (due.length === 0) return { batch: null, serverTime: clock.now() };
+      await repo.markDelivered(due.map((c) => c.id), clock.now());
+      return { batch: await signBatch(agent, due), serverTime: clock.now() };
+    },
+
+    async ingest(
+      agent: AgentPrincipal,
+      raw: Array<{ id: string }>,
+      ip: string,
+    ): Promise<IngestResponse> {
+      const now = clock.now();
+      const refused: IngestResponse["refused"] = [];
+      const seen = new Set<string>();
+      const parsed: Report[] = [];
+      for (const item of raw) {
+        if (seen.has(item.id)) continue;
+        seen.add(item.id);
+        const r = v.safeParse(ReportSchema, item);
+        if (!r.success) {
+          const field = (r.issues[0].path ?? []).map((p) => String(p.key)).join(".") || "report";
+          refused.push({
+            id: item.id,
+            reason: `Malformed report: ${field.slice(0, 40)} is not valid`,
+          });
+        } else if (JSON.stringify(r.output.body).length > LIMITS.reportBodyChars) {
+          refused.push({
+            id: item.id,
+            reason: `Report body is larger than ${LIMITS.reportBodyChars} characters`,
+          });
+        } else parsed.push(r.output);
+      }
+      const jobIds = [
+        ...new Set(parsed.map((r) => r.jobId).filter((j): j is string => j !== null)),
+      ];
+      const known = await repo.knownJobIds(agent.hostId, jobIds);
+      const accepted: StoredReport[] = [];
+      const commandAcks: string[] = [];
+      let facts: Record<string, unknown> | null = null;
+      const alerts: Report[] = [];
+      for (const r of parsed) {
+        if (r.jobId !== null && !known.has(r.jobId)) {
+          refused.push({
+            id: r.id,
+            reason: "Unknown job: no command of the appliance gave this job to this host",
+          });
+          continue;
+        }
+        if (r.jobId === null && !HOST_KINDS.has(r.kind)) {
+          refused.push({ id: r.id, reason: "Unknown report kind without a job" });
+          continue;
+        }
+        if (r.kind === "facts") {
+          const f = v.safeParse(HostFactsSchema, r.body);
+          if (!f.success) {
+            refused.push({ id: r.id, reason: "Malformed facts" });
+            continue;
+          }
+          facts = f.output;
+        }
+        if (r.kind === "command.ack" && typeof r.body.commandId === "string") {
+          commandAcks.push(r.body.commandId);
+        }
+        if (r.kind === "alert") alerts.push(r);
+        accepted.push({ ...r, hostId: agent.hostId, receivedAt: now });
+      }
+      let duplicates = 0;
+      const acked: string[] = [];
+      if (accepted.length > 0) {
+        const { foreign, inserted } = await repo.commitReports(agent.hostId, accepted, {
+          commandAcks,
+          facts,
+          now,
+        });
+        duplicates = accepted.length - foreign.size - inserted;
+        for (const r of accepted) {
+          if (foreign.has(r.id)) {
+            refused.push({ id: r.id, reason: "This report id belongs to another host" });
+          } else acked.push(r.id);
+        }
+      }
+      await touch(agent.hostId, ip);
+      if (alerts.length > 0) await recordAlerts(agent, alerts, ip);
+      return { acked, refused, duplicates, serverTime: now };
+    },
+
+    /** Queues a command for an approved host and wakes its long-poll. */
+    async queueCommand(
+      actor: Actor,
+      hostId: string,
+      input: QueueCommandInput,
+    ): Promise<QueuedCommand> {
+      const host = await hosts.findHostById(hostId);
+      if (!host) throw new NotFoundError("Host", hostId);
+      const now = clock.now();
+      const cmd: QueuedCommand = {
+        id: newId("cmd", now),
+        hostId,
+        kind: input.kind,
+        jobId: input.jobId ?? null,
+        args: input.args ?? {},
+        createdBy: actor.name,
+        createdAt: now,
+        deliveredAt: null,
+        deliveries: 0,
+        ackedAt: null,
+      };
+      await repo.insertCommand(cmd);
+      await deps.audit.record(actor, {
+        action: "host.command_queued",
+        target: { type: "host", id: hostId },
+        details: { commandId: cmd.id, kind: cmd.kind, jobId: cmd.jobId },
+      });
+      waiters.wake(hostId);
+      return cmd;
+    },
+
+    findCommand: (id: string) => repo.findCommand(id),
+    listReports: (hostId: string, opts: { kind?: string; limit: number }) =>
+      repo.listReports(hostId, opts),
+
+    /** Ends every session of a host at once and releases its parked polls. */
+    async endSessions(hostId: string) {
+      await deps.sessions.endSessions(hostId);
+      waiters.wake(hostId);
+    },
+    closeWaiters: () => waiters.closeAll(),
+    parkedPolls: () => waiters.count(),
+  };
+
+  async function recordAlerts(agent: AgentPrincipal, alerts: Report[], ip: string) {
+    const host = await hosts.findHostById(agent.hostId);
+    for (const a of alerts) {
+      await deps.audit.record({
+        type: "agent",
+        id: agent.hostId,
+        name: host?.name ?? agent.hostId,
+        ip,
+      }, {
+        action: "agent.alert",
+        target: { type: "host", id: agent.hostId },
+        details: {
+          reportId: a.id,
+          code: typeof a.body.code === "string" ? a.body.code.slice(0, 80) : "unknown",
+          message: typeof a.body.message === "string" ? a.body.message.slice(0, 500) : "",
+        },
+      });
+    }
+  }
+}
+
+export type AgentChannelService = ReturnType<typeof createAgentChannelService>;
