@@ -47,6 +47,8 @@ export async function startRig(
     problems,
     async open(path = "/", viewport) {
       const page = await browser.newPage(viewport);
+      // Fail in seconds, not Playwright's 30 s: every step here takes well under a second.
+      page.setDefaultTimeout(10_000);
       page.on("console", (m) => {
         if (/Content.Security.Policy|Refused to/i.test(m.text())) problems.push(m.text());
       });
@@ -78,7 +80,7 @@ export async function signIn(page: Page, username: string, password = PASSWORD):
   await page.getByLabel("Username").fill(username);
   await page.getByLabel("Password").fill(password);
   await page.getByRole("button", { name: "Sign in" }).click();
-  await page.getByRole("heading", { name: "Dashboard" }).waitFor();
+  await page.locator(".shell #page-title").waitFor();
 }
 
 /** The figure a dashboard tile shows under `label`. */
