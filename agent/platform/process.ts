@@ -1,0 +1,307 @@
+/**
+ * The agent's one process-spawning seam. Tool drivers receive a `SpawnProcess` function and
+ * never touch Deno.Command or node:child_process themselves, so tests can pass the real one
+ * and the runtime question stays in this file.
+ *
+ * Under Deno we use Deno.Command: Deno's node:child_process reports the signal it sent instead
+ * of the child's real exit code on 'exit', and the drivers need the real code (restic exits
+ * 130 after a graceful SIGINT, borg 2). Under Node we use node:child_process, which reports
+ * both correctly. Children start in their own process group (`newProcessGroup`), so a forced
+ * kill can take the tool's helpers (ssh) with it.
+ *
+ * Output is read as it comes: stderr always line by line; stdout line by line or as raw bytes
+ * (restic dump, borg extract --stdout), with backpressure when the byte sink returns a promise.
+ * `exited` settles only after both streams are drained, so no line arrives after it.
+ */
+import { spawn as nodeSpawn } from "node:child_process";
+
+export type StreamName = "stdout" | "stderr";
+export type KillSignal = "SIGINT" | "SIGTERM" | "SIGKILL";
+
+export interface SpawnOptions {
+  args: string[];
+  /** Variables set for the child on top of `inheritEnv`; secrets go here, at exec time only. */
+  env?: Record<string, string>;
+  /** Names copied from this process's environment (default: PATH and HOME only). */
+  inheritEnv?: string[];
+  cwd?: string;
+  /** "lines" (default) feeds stdout to onLine; "bytes" to onStdoutBytes; "ignore" drops it. */
+  stdout?: "lines" | "bytes" | "ignore";
+  onLine?: (stream: StreamName, line: string) => void;
+  onStdoutBytes?: (chunk: Uint8Array) => void | Promise<void>;
+  /** Start the child as the leader of a new process group (setsid). */
+  newProcessGroup?: boolean;
+}
+
+export interface ExitStatus {
+  /** The exit code, or null when the child was ended by a signal it did not handle. */
+  code: number | null;
+  signal: string | null;
+}
+
+export interface ChildHandle {
+  pid: number;
+  /** Settles after the child exited and its output was fully delivered. */
+  exited: Promise<ExitStatus>;
+  /** Sends a signal to the child, or to its whole process group. Ignored once it has exited. */
+  kill(signal: KillSignal, opts?: { group?: boolean }): void;
+}
+
+export type SpawnProcess = (command: string, options: SpawnOptions) => ChildHandle;
+
+/** The program could not be started at all (not installed, not executable, bad cwd). */
+export class ProcessStartError extends Error {
+  constructor(
+    readonly command: string,
+    readonly reason: "not_found" | "permission_denied" | "other",
+    cause: unknown,
+  ) {
+    super(`Cannot start ${command}: ${startReasonText(reason, cause)}`, { cause });
+    this.name = "ProcessStartError";
+  }
+}
+
+function startReasonText(reason: ProcessStartError["reason"], cause: unknown): string {
+  if (reason === "not_found") return "not installed or not on PATH";
+  if (reason === "permission_denied") return "not executable";
+  return cause instanceof Error ? cause.message : String(cause);
+}
+
+export const DEFAULT_INHERITED_ENV = ["PATH", "HOME"];
+/** Lines longer than this are cut (a runaway tool must not exhaust memory). */
+export const MAX_LINE_CHARS = 32 * 1024 * 1024;
+/**
+ * How long output is still read after the process exited. A helper the tool started (ssh)
+ * can keep the pipe open after the tool is gone; its late output is not worth a hang.
+ */
+export const DRAIN_GRACE_MS = 2000;
+
+/** Spawns with Deno.Command under Deno, node:child_process under Node. */
+export const spawnProcess: SpawnProcess = (command, options) => {
+  const deno = (globalThis as { Deno?: unknown }).Deno;
+  return deno ? startDenoProcess(command, options) : startNodeProcess(command, options);
+};
+
+/**
+ * Splits decoded text into lines; "\r\n" and a lone trailing "\r" end a line too. Keeps the
+ * unfinished rest until more text or `end()` arrives.
+ */
+export function createLineSplitter(onLine: (line: string) => void): {
+  push(text: string): void;
+  end(): void;
+} {
+  let rest = "";
+  const emit = (line: string) => onLine(line.endsWith("\r") ? line.slice(0, -1) : line);
+  return {
+    push(text) {
+      const parts = (rest + text).split("\n");
+      rest = parts.pop() ?? "";
+      if (rest.length > MAX_LINE_CHARS) {
+        emit(rest.slice(0, MAX_LINE_CHARS));
+        rest = "";
+      }
+      for (const line of parts) emit(line);
+    },
+    end() {
+      if (rest) emit(rest);
+      rest = "";
+    },
+  };
+}
+
+/** The environment a child gets: the inherited names, then the explicit variables. */
+export function childEnv(
+  options: SpawnOptions,
+  read: (name: string) => string | undefined,
+): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const name of options.inheritEnv ?? DEFAULT_INHERITED_ENV) {
+    const value = read(name);
+    if (value !== undefined) env[name] = value;
+  }
+  return { ...env, ...options.env };
+}
+
+type Sink = {
+  line: (stream: StreamName, line: string) => void;
+  bytes?: SpawnOptions["onStdoutBytes"];
+};
+
+function sinkOf(options: SpawnOptions): Sink {
+  const onLine = options.onLine ?? (() => {});
+  return { line: onLine, bytes: options.onStdoutBytes };
+}
+
+interface Pump {
+  done: Promise<void>;
+  /** Stops reading (the tool exited but a helper it left behind still holds the pipe). */
+  stop(): void;
+}
+
+function pump(
+  stream: ReadableStream<Uint8Array>,
+  onChunk: (chunk: Uint8Array) => void | Promise<void>,
+): Pump {
+  const reader = stream.getReader();
+  const done = (async () => {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      await onChunk(value);
+    }
+  })();
+  return {
+    done,
+    stop: () =>
+      void reader.cancel().catch(() => {
+        // Cancelling an already closed or errored stream has nothing left to release.
+      }),
+  };
+}
+
+function lineSink(onLine: (line: string) => void) {
+  const splitter = createLineSplitter(onLine);
+  const decoder = new TextDecoder();
+  return {
+    chunk: (chunk: Uint8Array) => splitter.push(decoder.decode(chunk, { stream: true })),
+    end: () => {
+      splitter.push(decoder.decode());
+      splitter.end();
+    },
+  };
+}
+
+/** Waits for the pumps, but stops them DRAIN_GRACE_MS after the process itself exited. */
+async function drain(exit: Promise<unknown>, pumps: Pump[]): Promise<void> {
+  await exit;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const grace = new Promise<void>((resolve) => {
+    timer = setTimeout(() => {
+      for (const p of pumps) p.stop();
+      resolve();
+    }, DRAIN_GRACE_MS);
+  });
+  await Promise.race([Promise.all(pumps.map((p) => p.done)), grace]).finally(() =>
+    clearTimeout(timer)
+  );
+  await Promise.all(pumps.map((p) => p.done));
+}
+
+function startReason(err: unknown): ProcessStartError["reason"] {
+  const code = (err as { code?: string })?.code;
+  const name = (err as { name?: string })?.name;
+  if (name === "NotFound" || code === "ENOENT") return "not_found";
+  if (name === "PermissionDenied" || code === "EACCES") return "permission_denied";
+  return "other";
+}
+
+function startDenoProcess(command: string, options: SpawnOptions): ChildHandle {
+  const mode = options.stdout ?? "lines";
+  let child: Deno.ChildProcess;
+  try {
+    child = new Deno.Command(command, {
+      args: options.args,
+      cwd: options.cwd,
+      clearEnv: true,
+      env: childEnv(options, (name) => Deno.env.get(name)),
+      stdin: "null",
+      stdout: mode === "ignore" ? "null" : "piped",
+      stderr: "piped",
+      detached: options.newProcessGroup ?? false,
+    }).spawn();
+  } catch (err) {
+    const failed = Promise.reject(new ProcessStartError(command, startReason(err), err));
+    return { pid: 0, exited: failed, kill: () => {} };
+  }
+  const sink = sinkOf(options);
+  const stderr = lineSink((l) => sink.line("stderr", l));
+  const stdout = lineSink((l) => sink.line("stdout", l));
+  const pumps = [pump(child.stderr, stderr.chunk)];
+  if (mode === "lines") pumps.push(pump(child.stdout, stdout.chunk));
+  if (mode === "bytes") pumps.push(pump(child.stdout, sink.bytes ?? (() => {})));
+  let done = false;
+  const status = child.status.finally(() => (done = true));
+  const exited = drain(status, pumps).then(async () => {
+    stderr.end();
+    stdout.end();
+    const s = await status;
+    return { code: s.signal ? null : s.code, signal: s.signal ?? null };
+  });
+  return {
+    pid: child.pid,
+    exited,
+    kill(signal, opts) {
+      if (done) return;
+      try {
+        if (opts?.group) Deno.kill(-child.pid, signal);
+        else child.kill(signal);
+      } catch (err) {
+        // The child can exit between the check and the signal; that race is not an error.
+        if (!(err instanceof Deno.errors.NotFound)) throw err;
+      }
+    },
+  };
+}
+
+function startNodeProcess(command: string, options: SpawnOptions): ChildHandle {
+  const mode = options.stdout ?? "lines";
+  const child = nodeSpawn(command, options.args, {
+    cwd: options.cwd,
+    env: childEnv(options, (name) => process.env[name]),
+    stdio: ["ignore", mode === "ignore" ? "ignore" : "pipe", "pipe"],
+    detached: options.newProcessGroup ?? false,
+  });
+  const sink = sinkOf(options);
+  let sinkError: unknown;
+  const stderr = createLineSplitter((l) => sink.line("stderr", l));
+  child.stderr?.setEncoding("utf8").on("data", (text: string) => stderr.push(text));
+  const stdout = createLineSplitter((l) => sink.line("stdout", l));
+  if (mode === "lines") child.stdout?.setEncoding("utf8").on("data", (t: string) => stdout.push(t));
+  if (mode === "bytes") {
+    child.stdout?.on("data", (chunk: Uint8Array) => {
+      const pending = sink.bytes?.(chunk);
+      if (!(pending instanceof Promise)) return;
+      child.stdout?.pause();
+      pending.then(() => child.stdout?.resume(), (err) => {
+        sinkError ??= err;
+        child.stdout?.resume();
+      });
+    });
+  }
+  let done = false;
+  const exited = new Promise<ExitStatus>((resolve, reject) => {
+    child.once("error", (err) => {
+      done = true;
+      reject(new ProcessStartError(command, startReason(err), err));
+    });
+    child.once("exit", () => {
+      done = true;
+      const timer = setTimeout(() => {
+        child.stdout?.destroy();
+        child.stderr?.destroy();
+      }, DRAIN_GRACE_MS);
+      child.once("close", () => clearTimeout(timer));
+    });
+    child.once("close", (code, signal) => {
+      done = true;
+      stderr.end();
+      stdout.end();
+      if (sinkError) reject(sinkError);
+      else resolve({ code: signal ? null : code, signal: signal ?? null });
+    });
+  });
+  return {
+    pid: child.pid ?? 0,
+    exited,
+    kill(signal, opts) {
+      if (done || !child.pid) return;
+      try {
+        if (opts?.group) process.kill(-child.pid, signal);
+        else child.kill(signal);
+      } catch (err) {
+        // The child can exit between the check and the signal; that race is not an error.
+        if ((err as { code?: string }).code !== "ESRCH") throw err;
+      }
+    },
+  };
+}
