@@ -45,7 +45,7 @@ Deno.test("first-run setup, sign out, sign in: the dashboard shows real figures 
     assert.equal(await tileValue(page, "Users").textContent(), "1");
     assert.equal(await tileValue(page, "Hosts").textContent(), "0");
     // setup, logout and login were audited in the last 24 hours
-    assert.equal(await tileValue(page, "Audit events, 24 h").textContent(), "3");
+    assert.equal(await tileValue(page, "Audit events (24 h)").textContent(), "3");
     assert.equal(await page.title(), "Dashboard · Cairn");
     await screenshot(page, "dashboard-phone-light");
     await page.emulateMedia({ colorScheme: "dark" });

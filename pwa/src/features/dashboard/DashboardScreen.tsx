@@ -82,18 +82,18 @@ function Figures({ view }: { view: DashboardView }) {
           tone={hosts.offline > 0 ? "warn" : "neutral"}
         />
         <StatTile
-          label="Waiting for approval"
+          label="Awaiting approval"
           value={hosts.pending}
           tone={hosts.pending > 0 ? "warn" : "neutral"}
         />
         <StatTile label="Jobs running" value={jobs.running} />
         <StatTile
-          label="Failed, last 24 h"
+          label="Failed (24 h)"
           value={jobs.failed24h}
           tone={jobs.failed24h > 0 ? "bad" : "neutral"}
         />
         <StatTile
-          label="Succeeded, last 24 h"
+          label="Succeeded (24 h)"
           value={jobs.succeeded24h}
           tone={jobs.succeeded24h > 0 ? "good" : "neutral"}
         />
@@ -101,7 +101,7 @@ function Figures({ view }: { view: DashboardView }) {
       <h2 class="section-title">Appliance</h2>
       <dl class="stats stats--quiet">
         <StatTile label="Users" value={view.users} />
-        <StatTile label="Audit events, 24 h" value={view.auditEvents24h} />
+        <StatTile label="Audit events (24 h)" value={view.auditEvents24h} />
         <StatTile label="Database" value={formatBytes(view.databaseBytes)} />
         <StatTile label="Up for" value={formatDuration(view.uptimeSeconds)} />
       </dl>

@@ -9,12 +9,11 @@ export function OfflineMark() {
   return (
     <p class="offline-mark" role="status">
       <span class="dot dot--warn" aria-hidden="true" />
-      <strong>Offline</strong>
       <span>
-        {at === null ? "— nothing synced on this device yet" : (
+        <strong>Offline</strong> — {at === null ? "nothing synced on this device yet" : (
           <>
-            — last synced <time dateTime={new Date(at).toISOString()}>{formatTime(at)}</time>{" "}
-            ({formatAgo(at)})
+            last synced <time dateTime={new Date(at).toISOString()}>{formatTime(at)}</time>
+            {` (${formatAgo(at)})`}
           </>
         )}
       </span>
