@@ -14,7 +14,9 @@ const REFRESH_MS = 30_000;
 export function DashboardScreen() {
   const { dashboard } = useStores();
   useEffect(() => {
-    void dashboard.refresh();
+    // The shell fetched it a moment ago on first load; coming back later, fetch afresh.
+    const age = Date.now() - (dashboard.syncedAt.value ?? 0);
+    if (age > 5_000 || dashboard.offline.value) void dashboard.refresh();
     const timer = setInterval(() => {
       if (document.visibilityState === "visible") void dashboard.refresh();
     }, REFRESH_MS);

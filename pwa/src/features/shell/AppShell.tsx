@@ -18,6 +18,8 @@ export function AppShell() {
   }, [path]);
 
   useEffect(() => {
+    // The fleet state is fetched (and kept on the device) whatever page the user opened first.
+    if (dashboard.syncedAt.value === null) void dashboard.refresh();
     // Back online: fetch fresh figures at once instead of waiting for the next refresh.
     const online = () => void dashboard.refresh();
     const offline = () => void (dashboard.offline.value = true);
