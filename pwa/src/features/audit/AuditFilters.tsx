@@ -25,7 +25,7 @@ export function AuditFilters(props: { onApply(filter: AuditFilter): void }) {
   };
   return (
     <form
-      class="card form form--inline"
+      class="card filters"
       aria-label="Filter the audit log"
       onSubmit={(e) => {
         e.preventDefault();
@@ -42,17 +42,19 @@ export function AuditFilters(props: { onApply(filter: AuditFilter): void }) {
       <Field label="Target" value={f.target} onValue={set("target")} placeholder="id" />
       <Field label="From" type="datetime-local" value={f.from} onValue={set("from")} />
       <Field label="To" type="datetime-local" value={f.to} onValue={set("to")} />
-      <button type="submit" class="btn btn--primary">Filter</button>
-      <button
-        type="button"
-        class="btn btn--ghost"
-        onClick={() => {
-          setF(EMPTY);
-          apply(EMPTY);
-        }}
-      >
-        Clear
-      </button>
+      <div class="filters__actions">
+        <button type="submit" class="btn btn--primary">Filter</button>
+        <button
+          type="button"
+          class="btn btn--ghost"
+          onClick={() => {
+            setF(EMPTY);
+            apply(EMPTY);
+          }}
+        >
+          Clear
+        </button>
+      </div>
     </form>
   );
 }
