@@ -404,6 +404,17 @@ Deno.test("the audit log records every change with who, what, target, when and w
       "/api/audit?action=token.",
     );
     assert.deepEqual(filtered.body.entries.map((e) => e.action), ["token.create"]);
+    const underscored = await admin.json<{ entries: { action: string }[] }>(
+      "GET",
+      "/api/audit?action=auth.login_failed",
+    );
+    assert.deepEqual(
+      underscored.body.entries.map((e) => e.action),
+      ["auth.login_failed"],
+      "underscores match literally",
+    );
+    const wildcard = await admin.json<{ entries: unknown[] }>("GET", "/api/audit?action=%25");
+    assert.equal(wildcard.body.entries.length, 0, "a % in the filter is a literal character");
     const page = await admin.json<{ entries: { id: string }[]; next: string }>(
       "GET",
       "/api/audit?limit=2",

@@ -1,3 +1,4 @@
+import { sql } from "kysely";
 import type { Db } from "../db/connect.ts";
 
 export interface AuditEntry {
@@ -42,7 +43,10 @@ export function createAuditRepo(db: Db) {
     async listAuditEntries(f: AuditFilter): Promise<AuditEntry[]> {
       let q = db.selectFrom("audit_log").selectAll();
       if (f.actor) q = q.where("actor_name", "=", f.actor);
-      if (f.action) q = q.where("action", "like", `${f.action.replace(/[%_\\]/g, "\\$&")}%`);
+      if (f.action) {
+        const prefix = `${f.action.replace(/[%_\\]/g, "\\$&")}%`;
+        q = q.where(sql<boolean>`action LIKE ${prefix} ESCAPE '\\'`);
+      }
       if (f.target) q = q.where("target_id", "=", f.target);
       if (f.from !== undefined) q = q.where("at", ">=", f.from);
       if (f.to !== undefined) q = q.where("at", "<", f.to);
