@@ -21,6 +21,7 @@ await build({
   input: "server/main_node.ts",
   platform: "node",
   external: [/^[^./]/],
-  output: { file: "dist/server_node.mjs", format: "esm" },
+  // One file: server/paths.ts resolves the project root from its own depth, which chunks would change.
+  output: { file: "dist/server_node.mjs", format: "esm", codeSplitting: false },
   logLevel: "warn",
 });

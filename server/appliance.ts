@@ -19,8 +19,6 @@ import { createRedactor } from "./secrets/redact.ts";
 import { loadOrCreateIdentity } from "./agent_channel/identity.ts";
 import { createServices } from "./services.ts";
 import type { TlsFacts } from "./settings/service.ts";
-import { ensureLocalTls } from "./tls/local_ca.ts";
-import { logTlsEvents } from "./tls/report.ts";
 import { VERSION } from "./version.ts";
 
 export interface Appliance {
@@ -51,6 +49,9 @@ export async function startAppliance(
   let tls: TlsFacts = { enabled: false, caCertPem: null, caFingerprint: null, hostnames: [] };
   let serveTls: { cert: string; key: string } | undefined;
   if (config.tls === "on") {
+    // Loaded only when needed: the X.509 stack costs several MB of memory on a box with TLS off.
+    const { ensureLocalTls } = await import("./tls/local_ca.ts");
+    const { logTlsEvents } = await import("./tls/report.ts");
     const material = await ensureLocalTls({
       dir: join(dataDir, "tls"),
       extraHostnames: config.tlsHostnames,
