@@ -8,6 +8,7 @@ import * as v from "valibot";
 import type { Actor, AuditService } from "../audit/service.ts";
 import type { Clock } from "../clock.ts";
 import {
+  ackFields,
   HOST_REPORT_KINDS,
   HostFactsSchema,
   LIMITS,
@@ -214,7 +215,11 @@ export function createAgentChannelService(deps: {
       }
       await touch(agent.hostId, ip);
       if (alerts.length > 0) await recordAlerts(agent, alerts, ip);
-      return { acked, refused, duplicates, serverTime: now };
+      const signature = await identity.signer.sign(
+        SIGN_CONTEXT.acks,
+        ackFields(identity.applianceId, agent.publicKey, { acked, refused }),
+      );
+      return { acked, refused, duplicates, serverTime: now, signature };
     },
 
     /** Queues a command for an approved host and wakes its long-poll. */

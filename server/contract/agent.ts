@@ -23,6 +23,7 @@ export const SIGN_CONTEXT = {
   session: "cairn/agent/v1/session",
   commands: "cairn/agent/v1/commands",
   sealed: "cairn/agent/v1/sealed-secret",
+  acks: "cairn/agent/v1/acks",
 } as const;
 
 export const LIMITS = {
@@ -319,8 +320,22 @@ export const IngestResponseSchema = v.object({
   refused: v.array(v.object({ id: v.string(), reason: v.string() })),
   duplicates: v.number(),
   serverTime: Time,
+  /**
+   * Appliance signature over ackFields(): the agent deletes reports only on a signed answer, so
+   * nothing between them (plain HTTP on a LAN) can make it drop reports the appliance never got.
+   */
+  signature: SignatureSchema,
 });
 export type IngestResponse = v.InferOutput<typeof IngestResponseSchema>;
+
+/** The fields of an ingest answer the appliance signs, in order. */
+export function ackFields(
+  applianceId: string,
+  agentKey: string,
+  r: Pick<IngestResponse, "acked" | "refused">,
+): string[] {
+  return [applianceId, agentKey, r.acked.join(","), r.refused.map((x) => x.id).join(",")];
+}
 
 /** The error shape every endpoint answers with, as the agent reads it. */
 export const AgentErrorSchema = v.object({
