@@ -156,10 +156,13 @@ Deno.test("with the network cut, a reload still shows the dashboard with its las
     await page.getByRole("heading", { name: "Settings" }).waitFor();
     await page.getByText("The appliance cannot be reached right now.").waitFor();
 
+    // Back online, the page notices by itself: the mark goes and the session is confirmed.
     await rig.browser.context.setOffline(false);
-    await page.goto(rig.server.url);
-    await page.getByRole("heading", { name: "Dashboard" }).waitFor();
     await mark.waitFor({ state: "detached" });
+    await page.getByRole("button", { name: "Menu" }).click();
+    await page.getByRole("link", { name: "Dashboard", exact: true }).click();
+    await page.getByRole("heading", { name: "Dashboard" }).waitFor();
+    assert.equal(await page.getByText("Offline").count(), 0);
     assert.deepEqual(rig.problems, []);
   } finally {
     await rig.browser.context.setOffline(false);
@@ -189,6 +192,22 @@ Deno.test("an admin adds a viewer, and the viewer sees no admin screens", async 
     await signIn(page, "vera");
     const nav = page.getByRole("navigation", { name: "Main" });
     assert.deepEqual(await nav.getByRole("link").allTextContents(), ["Dashboard", "Settings"]);
+
+    // Keyboard: the first Tab reaches the skip link, which jumps over the navigation.
+    await page.reload();
+    await page.getByRole("heading", { name: "Dashboard" }).waitFor();
+    await page.keyboard.press("Tab");
+    assert.equal(await page.evaluate(() => document.activeElement?.textContent), "Skip to content");
+    await page.keyboard.press("Enter");
+    assert.equal(await page.evaluate(() => document.activeElement?.id), "main");
+
+    // The theme choice is remembered across reloads.
+    await page.getByRole("radio", { name: "Dark" }).check();
+    await page.reload();
+    await page.getByRole("heading", { name: "Dashboard" }).waitFor();
+    assert.equal(await page.locator("html").getAttribute("data-theme"), "dark");
+    assert.equal(await page.getByRole("radio", { name: "Dark" }).isChecked(), true);
+    await screenshot(page, "dashboard-viewer-desktop-dark");
 
     await page.goto(new URL("/audit", rig.server.url).href);
     await page.getByRole("heading", { name: "Not allowed" }).waitFor();

@@ -39,6 +39,7 @@ export function createSessionStore(
     const cached = await cache.read<MeView>(ME_KEY);
     if (!cached) return false;
     me.value = cached.value;
+    api.client.setCsrfToken(cached.value.csrfToken);
     offline.value = true;
     phase.value = "ready";
     return true;
@@ -78,6 +79,16 @@ export function createSessionStore(
       me.value = null;
       phase.value = "login";
       void cache.remove(ME_KEY);
+    },
+    /** Back in reach after an offline start: confirm the session (or end it) with the appliance. */
+    async recheck(): Promise<void> {
+      try {
+        await signedIn(await api.auth.me());
+      } catch (err) {
+        if (!(err instanceof ApiError) || err.offline) return;
+        offline.value = false;
+        if (err.status === 401) this.expired();
+      }
     },
     async logout() {
       try {

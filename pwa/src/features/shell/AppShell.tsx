@@ -1,8 +1,9 @@
-import { useSignal } from "@preact/signals";
+import { useSignal, useSignalEffect } from "@preact/signals";
 import { useEffect } from "preact/hooks";
 import { ThemeSelect } from "../../components/ThemeSelect.tsx";
 import { routes } from "../../routes.ts";
 import { useStores } from "../../state/stores.ts";
+import { errorMessage } from "../common/use_action.ts";
 import { OfflineMark } from "./OfflineMark.tsx";
 import { RouteView } from "./RouteView.tsx";
 
@@ -16,6 +17,13 @@ export function AppShell() {
   useEffect(() => {
     menuOpen.value = false;
   }, [path]);
+
+  useSignalEffect(() => {
+    // Started offline from the device's cache and the appliance answers again: re-check the session.
+    if (session.offline.value && !dashboard.offline.value && dashboard.syncedAt.value !== null) {
+      void session.recheck();
+    }
+  });
 
   useEffect(() => {
     // The fleet state is fetched (and kept on the device) whatever page the user opened first.
@@ -34,10 +42,14 @@ export function AppShell() {
   const signOut = async () => {
     try {
       await session.logout();
-      dashboard.reset();
     } catch (err) {
-      toasts.error(`Signed out on this device; the appliance could not be told: ${err}`);
+      toasts.error(
+        `Signed out on this device; the appliance could not be told: ${errorMessage(err)}`,
+      );
     }
+    dashboard.reset();
+    // The next person to sign in starts at the dashboard, not on this user's last page.
+    router.navigate("/", { replace: true });
   };
 
   const links = routes.filter((r) => r.nav && session.can(r.access));
@@ -51,7 +63,7 @@ export function AppShell() {
       <a class="skip-link" href="#main">Skip to content</a>
       <header class="masthead">
         <div class="masthead__bar">
-          <a class="brand" href="/" aria-label={`Cairn: ${applianceName}, dashboard`}>
+          <a class="brand" href="/">
             <img class="brand__mark" src="/icons/favicon.svg" alt="" width="28" height="28" />
             <span class="brand__text">
               <span class="brand__name">Cairn</span>
