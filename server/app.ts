@@ -171,7 +171,11 @@ export function createApp(deps: AppDeps) {
       }
       const query = r.query ? parseOrThrow(r.query, c.req.query(), "query") : undefined;
       const body = r.body
-        ? parseOrThrow(r.body, await readJsonBody(c, r.bodyLimit ?? deps.config.maxBodyBytes), "body")
+        ? parseOrThrow(
+          r.body,
+          await readJsonBody(c, r.bodyLimit ?? deps.config.maxBodyBytes),
+          "body",
+        )
         : undefined;
       const out = await r.handle({
         body,

@@ -68,6 +68,12 @@ export const JobIdSchema = v.pipe(
 );
 export const ProtocolVersionSchema = int(0, 1_000_000);
 const Time = int(0, 8.64e15);
+/** A JSON object (valibot's record lets arrays through). */
+const JsonObject = v.pipe(
+  v.unknown(),
+  v.check((x) => x !== null && typeof x === "object" && !Array.isArray(x), "must be an object"),
+  v.record(v.string(), v.unknown()),
+);
 
 export const HostFactsSchema = v.object({
   hostname: nonEmpty(253),
@@ -194,7 +200,7 @@ export const CommandSchema = v.object({
   id: v.pipe(v.string(), v.regex(/^cmd_[0-9a-z]{26}$/, "must be a command id")),
   kind: nonEmpty(40),
   jobId: v.nullable(JobIdSchema),
-  args: v.record(v.string(), v.unknown()),
+  args: JsonObject,
   createdAt: Time,
 });
 export type Command = v.InferOutput<typeof CommandSchema>;
@@ -298,7 +304,7 @@ export const ReportSchema = v.object({
   kind: ReportKindSchema,
   jobId: v.nullable(JobIdSchema),
   at: Time,
-  body: v.record(v.string(), v.unknown()),
+  body: JsonObject,
 });
 export type Report = v.InferOutput<typeof ReportSchema>;
 

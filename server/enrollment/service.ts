@@ -5,6 +5,7 @@
  * token the host waits as pending for an admin; a valid one-time token approves it at once. A
  * rejected or revoked key is refused for good.
  */
+import * as v from "valibot";
 import type { Actor, AuditService } from "../audit/service.ts";
 import type { Lockout } from "../auth/lockout.ts";
 import type { Clock } from "../clock.ts";
@@ -23,9 +24,8 @@ import type {
   SignedEnvelope,
 } from "../contract/agent.ts";
 import { fingerprintOf, fromBase64, verifySignature } from "../contract/agent_crypto.ts";
-import { AppError, BadRequestError } from "../errors.ts";
+import { AppError, BadRequestError, ValidationError } from "../errors.ts";
 import type { Host, HostsRepo } from "../hosts/repo.ts";
-import { parseOrThrow } from "../http/validate.ts";
 import { newId, sha256Hex } from "../ids.ts";
 import type { ApplianceIdentity } from "../agent_channel/identity.ts";
 import { protocolTooOld, stateError } from "../agent_channel/sessions.ts";
@@ -76,7 +76,13 @@ export function createEnrollmentService(deps: {
     } catch {
       throw new BadRequestError("The enrollment payload is not valid JSON");
     }
-    const payload = parseOrThrow(EnrollPayloadSchema, json, "enrollment");
+    const parsed = v.safeParse(EnrollPayloadSchema, json);
+    if (!parsed.success) {
+      const field = (parsed.issues[0].path ?? []).map((p) => String(p.key))
+        .filter((k) => /^[A-Za-z0-9_]{1,40}$/.test(k)).join(".");
+      throw new ValidationError(`Invalid enrollment: ${field || "payload"} is not valid`);
+    }
+    const payload = parsed.output;
     if (payload.publicKey !== env.publicKey || payload.applianceId !== identity.applianceId) {
       throw new BadRequestError("The enrollment payload names another key or appliance");
     }
