@@ -18,16 +18,16 @@ function drawing(opts: { rounded: boolean; inset: number }): string {
   const s = 1 - opts.inset;
   const t = (512 * opts.inset) / 2;
   return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 512 512">
-  <rect width="512" height="512" rx="${r}" fill="${BG}"/>
+  <rect width="512" height="512" rx="${r}" fill="${BG}" />
   <g transform="translate(${t} ${t}) scale(${s})">
-    <ellipse cx="256" cy="357" rx="150" ry="54" fill="${SHADE}"/>
-    <ellipse cx="256" cy="349" rx="150" ry="54" fill="${STONE}"/>
-    <ellipse cx="248" cy="271" rx="110" ry="44" fill="${SHADE}"/>
-    <ellipse cx="248" cy="263" rx="110" ry="44" fill="${STONE}"/>
-    <ellipse cx="262" cy="196" rx="76" ry="34" fill="${SHADE}"/>
-    <ellipse cx="262" cy="189" rx="76" ry="34" fill="${STONE}"/>
-    <ellipse cx="254" cy="139" rx="42" ry="24" fill="${SHADE}"/>
-    <ellipse cx="254" cy="133" rx="42" ry="24" fill="${STONE}"/>
+    <ellipse cx="256" cy="357" rx="150" ry="54" fill="${SHADE}" />
+    <ellipse cx="256" cy="349" rx="150" ry="54" fill="${STONE}" />
+    <ellipse cx="248" cy="271" rx="110" ry="44" fill="${SHADE}" />
+    <ellipse cx="248" cy="263" rx="110" ry="44" fill="${STONE}" />
+    <ellipse cx="262" cy="196" rx="76" ry="34" fill="${SHADE}" />
+    <ellipse cx="262" cy="189" rx="76" ry="34" fill="${STONE}" />
+    <ellipse cx="254" cy="139" rx="42" ry="24" fill="${SHADE}" />
+    <ellipse cx="254" cy="133" rx="42" ry="24" fill="${STONE}" />
   </g>
 </svg>`;
 }
