@@ -54,7 +54,7 @@ const tests = step("tests", deno, [
   "test",
   ...permissions,
   "--no-check",
-  ...(filter.length ? filter : ["server", "agent", "test", "scripts"]),
+  ...(filter.length ? filter : ["server", "agent", "pwa/src", "test", "scripts"]),
 ], { capture: true });
 const summary = /(ok|FAILED) \| (\d+) passed(?: \(\d+ steps?\))? \| (\d+) failed/.exec(
   tests.stdout ?? "",
