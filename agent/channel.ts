@@ -92,11 +92,13 @@ export async function runChannel(deps: ChannelDeps): Promise<RunResult> {
     updatedAt: now(),
   };
 
+  let writing = Promise.resolve();
   const saveState = (patch: Partial<RuntimeState>) => {
     const changedState = patch.state !== undefined && patch.state !== runtime.state;
     Object.assign(runtime, patch, { updatedAt: now() });
     if (changedState) log("info", "agent state", { state: runtime.state });
-    writeRuntimeState(deps.stateDir, runtime).catch((err) =>
+    const snapshot = { ...runtime };
+    writing = writing.then(() => writeRuntimeState(deps.stateDir, snapshot)).catch((err) =>
       log("warn", "cannot write the runtime state", { error: err })
     );
   };
@@ -276,5 +278,6 @@ export async function runChannel(deps: ChannelDeps): Promise<RunResult> {
 
   await Promise.all([loop(poll), loop(flush), loop(heartbeat)]);
   deps.signal.removeEventListener("abort", onAbort);
+  await writing;
   return result;
 }
