@@ -43,21 +43,21 @@ export interface FailureInput {
 }
 
 const RULES: FailureRule<FailureInput>[] = [
-  fixed(/"msgid": "PassphraseWrong"|passphrase supplied in BORG_PASSPHRASE.*is incorrect/, {
+  fixed(/"msgid":\s*"PassphraseWrong"|passphrase supplied in BORG_PASSPHRASE.*is incorrect/, {
     code: "wrong_password",
     message: "The repository passphrase is wrong.",
   }),
-  fixed(/"msgid": "Repository\.DoesNotExist"|Repository .* does not exist\./, {
+  fixed(/"msgid":\s*"Repository\.DoesNotExist"|Repository .* does not exist\./, {
     code: "repo_missing",
     message: "There is no borg repository at this location.",
   }),
   {
-    test: /"msgid": "(LockTimeout|LockFailed|LockError)"|Failed to create\/acquire the lock/,
+    test: /"msgid":\s*"(LockTimeout|LockFailed|LockError)"|Failed to create\/acquire the lock/,
     explain: (_m, input) => ({ code: "locked", message: lockMessage(input.facts?.lockHolders) }),
   },
   {
     test:
-      /"msgid": "Repository\.InvalidRepository(Config)?"|is not a valid repository|self\.config\.read_file|UnicodeDecodeError/,
+      /"msgid":\s*"Repository\.InvalidRepository(Config)?"|is not a valid repository|self\.config\.read_file|UnicodeDecodeError/,
     explain: (_m, input) => ({
       code: "wrong_engine",
       message: input.facts?.engine === "restic"
@@ -66,14 +66,14 @@ const RULES: FailureRule<FailureInput>[] = [
     }),
   },
   diskFullRule(),
-  fixed(/"msgid": "PathNotAllowed"|Repository path not allowed/, {
+  fixed(/"msgid":\s*"PathNotAllowed"|Repository path not allowed/, {
     code: "permission_denied",
     message:
       "The server lets this key use only another repository path (borg serve --restrict-to-…).",
   }),
   ...sshRules<FailureInput>(),
   fixed(
-    /Connection refused|No route to host|Network is unreachable|Could not resolve hostname|Connection timed out|"msgid": "ConnectionClosed(WithHint)?"|Connection closed by remote host|Name or service not known/,
+    /Connection refused|No route to host|Network is unreachable|Could not resolve hostname|Connection timed out|"msgid":\s*"ConnectionClosed(WithHint)?"|Connection closed by remote host|Name or service not known/,
     { code: "unreachable", message: "The repository's host or server could not be reached." },
   ),
   fixed(/\[Errno 13\] Permission denied|PermissionError|Permission denied/, {
@@ -101,9 +101,7 @@ export function explainFailure(input: FailureInput): FailureExplanation {
 /** The message of the last ERROR log line, if any. */
 function lastError(lines: string[]): string | undefined {
   for (const line of [...lines].reverse()) {
-    if (!line.includes('"levelname": "ERROR"') && !line.includes('"levelname": "CRITICAL"')) {
-      continue;
-    }
+    if (!/"levelname":\s*"(ERROR|CRITICAL)"/.test(line)) continue;
     try {
       const message = (JSON.parse(line) as { message?: string }).message;
       if (message && !message.startsWith("Traceback")) return message.split("\n")[0];

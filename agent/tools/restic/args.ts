@@ -135,8 +135,8 @@ export function buildResticArgs<K extends ResticOperation>(
   op: K,
   options: ResticOptions[K],
 ): string[] {
-  const args = (builders[op] as Builder<K>)(options);
-  return [...args, ...limitFlags(options as ResticLimits)];
+  const [command, ...rest] = (builders[op] as Builder<K>)(options);
+  return [command, ...limitFlags(options as ResticLimits), ...rest];
 }
 
 function backupArgs(o: ResticOptions["backup"]): string[] {

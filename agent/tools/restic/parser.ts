@@ -188,6 +188,10 @@ function proseEvents(
   }
   const fatal = /^Fatal: (.*)$/.exec(line);
   if (fatal) return [{ type: "error", text: fatal[1] }];
+  if (/^unable to create lock in backend: /.test(line)) return [{ type: "error", text: line }];
+  if (/^signal \w+ received, cleaning up$/.test(line)) {
+    return [{ type: "log", level: "warning", text: line }];
+  }
   const warning = /^Warning: (.*)$/.exec(line);
   if (warning) return [{ type: "warning", text: warning[1] }];
   const skipped = SKIPPED.exec(line);
