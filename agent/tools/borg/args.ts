@@ -43,6 +43,8 @@ export interface BorgOptions {
     /** Emit a file_status line for each added (A), modified (M) or errored (E) file. */
     listFiles?: boolean;
     checkpointIntervalSeconds?: number;
+    /** Read FIFOs and devices as files (a database dump piped in) instead of storing the node. */
+    readSpecial?: boolean;
     dryRun?: boolean;
   };
   prune: ArchiveFilter & { keep: Retention; dryRun?: boolean };
@@ -163,6 +165,7 @@ function createArgs(o: BorgOptions["backup"], repo: string): string[] {
   if (o.checkpointIntervalSeconds !== undefined) {
     args.push(`--checkpoint-interval=${whole(o.checkpointIntervalSeconds, "checkpoint")}`);
   }
+  if (o.readSpecial) args.push("--read-special");
   if (o.dryRun) args.push("--dry-run");
   return [...args, `${repo}::${archiveName(o.archive)}`, ...o.sources];
 }
