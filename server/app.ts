@@ -22,6 +22,7 @@ import { Reply, route } from "./http/route.ts";
 import type { Route } from "./http/route.ts";
 import { hostsRoutes } from "./hosts/routes.ts";
 import { createStaticFiles } from "./http/static.ts";
+import { installRoutes } from "./install/routes.ts";
 import { parseOrThrow } from "./http/validate.ts";
 import type { Logger } from "./log.ts";
 import type { Services } from "./services.ts";
@@ -95,6 +96,7 @@ export function appRoutes(deps: AppDeps, isSecure: (c: Context) => boolean): Rou
       channel: s.agentChannel,
       baseUrl: deps.config.baseUrl ?? null,
     }),
+    ...installRoutes(s.install),
   ];
 }
 

@@ -1,4 +1,5 @@
 /** Wires repos to services. The one place that knows which service needs which repo. */
+import { join } from "node:path";
 import { ephemeralIdentity } from "./agent_channel/identity.ts";
 import type { ApplianceIdentity } from "./agent_channel/identity.ts";
 import { createAgentChannelRepo } from "./agent_channel/repo.ts";
@@ -17,6 +18,8 @@ import type { Db } from "./db/connect.ts";
 import { createEnrollmentService } from "./enrollment/service.ts";
 import { createHostsRepo } from "./hosts/repo.ts";
 import { createHostsService } from "./hosts/service.ts";
+import { createInstallService } from "./install/service.ts";
+import { PROJECT_ROOT } from "./paths.ts";
 import type { Redactor } from "./secrets/redact.ts";
 import { createSettingsRepo } from "./settings/repo.ts";
 import { createSettingsService } from "./settings/service.ts";
@@ -85,6 +88,11 @@ export function createServices(deps: {
     identity,
     endSessions: (id) => agentChannel.endSessions(id),
   });
+  const install = createInstallService({
+    root: PROJECT_ROOT,
+    cacheDir: join(deps.facts.dataDir, "cache"),
+    version: deps.facts.version,
+  });
   const dashboard = createDashboardService({
     hosts,
     users: usersRepo,
@@ -106,6 +114,7 @@ export function createServices(deps: {
     agentChannel,
     enrollment,
     hosts,
+    install,
   };
 }
 
