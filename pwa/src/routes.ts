@@ -10,6 +10,19 @@ import type { ScreenRoute } from "./state/router_store.ts";
 export const routes: ScreenRoute[] = [
   { path: "/", title: "Dashboard", access: "viewer", nav: true, screen: DashboardScreen },
   {
+    path: "/hosts",
+    title: "Hosts",
+    access: "viewer",
+    nav: true,
+    screen: lazy(() => import("./features/hosts/HostsScreen.tsx")),
+  },
+  {
+    path: "/hosts/:id",
+    title: "Host",
+    access: "viewer",
+    screen: lazy(() => import("./features/hosts/HostScreen.tsx")),
+  },
+  {
     path: "/users",
     title: "Users",
     access: "admin",
