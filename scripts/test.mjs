@@ -1,7 +1,7 @@
 // The whole suite, as `npm test` runs it: build, format check, lint, type check, the import
 // boundaries, then every Deno test. It ends with a plain "N passed, N failed" line that CI reads;
 // each check counts as one test beside Deno's own count.
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 
@@ -16,21 +16,20 @@ const permissions = [
   "--allow-run",
 ];
 const filter = process.argv.slice(2);
+if (process.env.CAIRN_TEST_RUNNER_ACTIVE) {
+  console.error("scripts/test.mjs is already running above this process; refusing to nest");
+  process.exit(2);
+}
+process.env.CAIRN_TEST_RUNNER_ACTIVE = "1";
 rmSync(".tmp/test-summary", { force: true });
 
 let passed = 0;
 let failed = 0;
 const failures = [];
 
-function step(name, cmd, args, opts = {}) {
+function step(name, cmd, args) {
   console.log(`\n== ${name}`);
-  const r = spawnSync(cmd, args, {
-    stdio: opts.capture ? ["ignore", "pipe", "inherit"] : "inherit",
-    env: { ...process.env, NO_COLOR: "1" },
-    encoding: "utf8",
-  });
-  if (opts.capture) process.stdout.write(r.stdout ?? "");
-  return r;
+  return spawnSync(cmd, args, { stdio: "inherit", env: { ...process.env, NO_COLOR: "1" } });
 }
 
 function check(name, cmd, args) {
@@ -50,12 +49,19 @@ if (filter.length === 0) {
   check("import boundaries", deno, ["run", "--allow-read", "scripts/check_boundaries.ts"]);
 }
 
-const tests = step("tests", deno, [
-  "test",
-  ...permissions,
-  "--no-check",
-  ...(filter.length ? filter : ["server", "agent", "pwa/src", "test", "scripts"]),
-], { capture: true });
+// Deno's output is shown as it comes (a long suite must show progress) and kept for the summary.
+console.log("\n== tests");
+const testArgs = ["test", ...permissions, "--no-check", ...(filter.length ? filter : ["server", "agent", "pwa/src", "test", "scripts"])];
+const tests = await new Promise((done) => {
+  const child = spawn(deno, testArgs, { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, NO_COLOR: "1" } });
+  let stdout = "";
+  child.stdout.on("data", (chunk) => {
+    process.stdout.write(chunk);
+    stdout += chunk;
+    if (stdout.length > 4_000_000) stdout = stdout.slice(-1_000_000);
+  });
+  child.on("close", (status) => done({ status, stdout }));
+});
 const summary = /(ok|FAILED) \| (\d+) passed(?: \(\d+ steps?\))? \| (\d+) failed/.exec(
   tests.stdout ?? "",
 );
