@@ -14,6 +14,7 @@
  * `exited` settles only after both streams are drained, so no line arrives after it.
  */
 import { spawn as nodeSpawn } from "node:child_process";
+import { existsSync } from "node:fs";
 
 export type StreamName = "stdout" | "stderr";
 export type KillSignal = "SIGINT" | "SIGTERM" | "SIGKILL";
@@ -53,7 +54,7 @@ export type SpawnProcess = (command: string, options: SpawnOptions) => ChildHand
 export class ProcessStartError extends Error {
   constructor(
     readonly command: string,
-    readonly reason: "not_found" | "permission_denied" | "other",
+    readonly reason: "not_found" | "permission_denied" | "no_working_dir" | "other",
     cause: unknown,
   ) {
     super(`Cannot start ${command}: ${startReasonText(reason, cause)}`, { cause });
@@ -64,6 +65,7 @@ export class ProcessStartError extends Error {
 function startReasonText(reason: ProcessStartError["reason"], cause: unknown): string {
   if (reason === "not_found") return "not installed or not on PATH";
   if (reason === "permission_denied") return "not executable";
+  if (reason === "no_working_dir") return "its working directory does not exist";
   return cause instanceof Error ? cause.message : String(cause);
 }
 
@@ -187,9 +189,13 @@ async function drain(exit: Promise<unknown>, pumps: Pump[]): Promise<void> {
   await Promise.all(pumps.map((p) => p.done));
 }
 
-function startReason(err: unknown): ProcessStartError["reason"] {
+/** Both runtimes report a missing working directory like a missing program; tell them apart. */
+function startReason(err: unknown, cwd: string | undefined): ProcessStartError["reason"] {
   const code = (err as { code?: string })?.code;
   const name = (err as { name?: string })?.name;
+  if ((name === "NotFound" || code === "ENOENT") && cwd && !existsSync(cwd)) {
+    return "no_working_dir";
+  }
   if (name === "NotFound" || code === "ENOENT") return "not_found";
   if (name === "PermissionDenied" || code === "EACCES") return "permission_denied";
   return "other";
@@ -210,7 +216,9 @@ function startDenoProcess(command: string, options: SpawnOptions): ChildHandle {
       detached: options.newProcessGroup ?? false,
     }).spawn();
   } catch (err) {
-    const failed = Promise.reject(new ProcessStartError(command, startReason(err), err));
+    const failed = Promise.reject(
+      new ProcessStartError(command, startReason(err, options.cwd), err),
+    );
     return { pid: 0, exited: failed, kill: () => {} };
   }
   const sink = sinkOf(options);
@@ -272,7 +280,7 @@ function startNodeProcess(command: string, options: SpawnOptions): ChildHandle {
   const exited = new Promise<ExitStatus>((resolve, reject) => {
     child.once("error", (err) => {
       done = true;
-      reject(new ProcessStartError(command, startReason(err), err));
+      reject(new ProcessStartError(command, startReason(err, options.cwd), err));
     });
     child.once("exit", () => {
       done = true;

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -22,14 +22,14 @@ function sh(script: string, extra: Parameters<typeof spawnProcess>[1] | object =
   return { child, lines: out.lines };
 }
 
-/** True while the process exists and is not a zombie (pid 1 here may not reap orphans). */
+/**
+ * True while the process exists and is not a zombie (pid 1 here may not reap orphans). Asks
+ * ps: Deno reads /proc/<pid>/ only with --allow-all, which the test runner does not grant.
+ */
 async function isRunning(pid: number): Promise<boolean> {
-  try {
-    const stat = await readFile(`/proc/${pid}/stat`, "utf8");
-    return !/^\d+ \(.*\) Z/.test(stat);
-  } catch {
-    return false; // no /proc entry: the process is gone
-  }
+  const out = await new Deno.Command("ps", { args: ["-o", "stat=", "-p", String(pid)] }).output();
+  const state = new TextDecoder().decode(out.stdout).trim();
+  return state !== "" && !state.startsWith("Z");
 }
 
 Deno.test("stdout and stderr arrive line by line, partial and CRLF lines included", async () => {
@@ -107,6 +107,13 @@ Deno.test("a program that does not exist fails with a typed start error", async 
   assert.ok(err instanceof ProcessStartError);
   assert.equal(err.reason, "not_found");
   assert.match(err.message, /^Cannot start cairn-no-such-program: not installed/);
+});
+
+Deno.test("a missing working directory is not reported as a missing program", async () => {
+  const child = spawnProcess("sh", { args: ["-c", "true"], cwd: "/nonexistent/cairn-dir" });
+  const err = await child.exited.then(() => null, (e) => e);
+  assert.ok(err instanceof ProcessStartError);
+  assert.equal(err.reason, "no_working_dir");
 });
 
 Deno.test("the working directory is the one given", async () => {
