@@ -22,6 +22,14 @@ export interface QueuedCommand {
   ackedAt: number | null;
 }
 
+export interface ReportGroup {
+  hostId: string;
+  reports: StoredReport[];
+  commandAcks: string[];
+  facts: Record<string, unknown> | null;
+  now: number;
+}
+
 export interface StoredReport {
   id: string;
   hostId: string;
@@ -170,45 +178,49 @@ export function createAgentChannelRepo(db: Db) {
       return new Set(rows.map((r) => r.job_id!));
     },
     /**
-     * Stores reports and applies their side effects in one transaction. Returns the ids that
-     * another host already holds (refused); every other id is committed when this resolves.
+     * Stores the report batches of several hosts and applies their side effects in one
+     * transaction (one fsync). For each batch, returns the ids another host already holds
+     * (refused) and how many rows were new; every other id is committed when this resolves.
      */
-    commitReports(
-      hostId: string,
-      reports: StoredReport[],
-      effects: { commandAcks: string[]; facts: Record<string, unknown> | null; now: number },
-    ): Promise<{ foreign: Set<string>; inserted: number }> {
+    commitReportGroups(
+      groups: ReportGroup[],
+    ): Promise<Array<{ foreign: Set<string>; inserted: number }>> {
       return db.transaction().execute(async (trx) => {
-        const r = await trx.insertInto("agent_reports").values(reports.map((x) => ({
-          id: x.id,
-          host_id: x.hostId,
-          job_id: x.jobId,
-          kind: x.kind,
-          seq: x.seq,
-          at: x.at,
-          body: JSON.stringify(x.body),
-          received_at: x.receivedAt,
-        }))).onConflict((oc) => oc.column("id").doNothing()).executeTakeFirst();
-        const inserted = Number(r.numInsertedOrUpdatedRows ?? 0);
-        let foreign = new Set<string>();
-        if (inserted < reports.length) {
-          const rows = await trx.selectFrom("agent_reports").select("id")
-            .where("id", "in", reports.map((x) => x.id)).where("host_id", "!=", hostId).execute();
-          foreign = new Set(rows.map((x) => x.id));
+        const out: Array<{ foreign: Set<string>; inserted: number }> = [];
+        for (const g of groups) {
+          const r = await trx.insertInto("agent_reports").values(g.reports.map((x) => ({
+            id: x.id,
+            host_id: x.hostId,
+            job_id: x.jobId,
+            kind: x.kind,
+            seq: x.seq,
+            at: x.at,
+            body: JSON.stringify(x.body),
+            received_at: x.receivedAt,
+          }))).onConflict((oc) => oc.column("id").doNothing()).executeTakeFirst();
+          const inserted = Number(r.numInsertedOrUpdatedRows ?? 0);
+          let foreign = new Set<string>();
+          if (inserted < g.reports.length) {
+            const rows = await trx.selectFrom("agent_reports").select("id")
+              .where("id", "in", g.reports.map((x) => x.id)).where("host_id", "!=", g.hostId)
+              .execute();
+            foreign = new Set(rows.map((x) => x.id));
+          }
+          if (g.commandAcks.length > 0) {
+            await trx.updateTable("agent_commands").set({ acked_at: g.now })
+              .where("host_id", "=", g.hostId).where("id", "in", g.commandAcks)
+              .where("acked_at", "is", null).execute();
+          }
+          if (g.facts) {
+            await trx.updateTable("hosts").set({
+              facts: JSON.stringify(g.facts),
+              updated_at: g.now,
+            })
+              .where("id", "=", g.hostId).execute();
+          }
+          out.push({ foreign, inserted });
         }
-        if (effects.commandAcks.length > 0) {
-          await trx.updateTable("agent_commands").set({ acked_at: effects.now })
-            .where("host_id", "=", hostId).where("id", "in", effects.commandAcks)
-            .where("acked_at", "is", null).execute();
-        }
-        if (effects.facts) {
-          await trx.updateTable("hosts").set({
-            facts: JSON.stringify(effects.facts),
-            updated_at: effects.now,
-          })
-            .where("id", "=", hostId).execute();
-        }
-        return { foreign, inserted };
+        return out;
       });
     },
     async listReports(

@@ -24,10 +24,11 @@ import type {
   Report,
 } from "../contract/agent.ts";
 import { NotFoundError } from "../errors.ts";
-import type { HostsRepo } from "../hosts/repo.ts";
+import type { ContactPatch, HostsRepo } from "../hosts/repo.ts";
 import { newId } from "../ids.ts";
 import type { ApplianceIdentity } from "./identity.ts";
-import type { AgentChannelRepo, QueuedCommand, StoredReport } from "./repo.ts";
+import { createGroupCommitter } from "./group_commit.ts";
+import type { AgentChannelRepo, QueuedCommand, ReportGroup, StoredReport } from "./repo.ts";
 import { stateError } from "./sessions.ts";
 import type { AgentPrincipal, AgentSessions } from "./sessions.ts";
 import type { Waiters } from "./waiters.ts";
@@ -54,12 +55,30 @@ export function createAgentChannelService(deps: {
 }) {
   const { repo, hosts, waiters, identity, clock } = deps;
   const lastContactWrite = new Map<string, number>();
+  const pendingContacts = new Map<string, ContactPatch>();
+  const contactCommitter = createGroupCommitter<null, void>(async (items) => {
+    const entries = [...pendingContacts].map(([hostId, contact]) => ({ hostId, contact }));
+    pendingContacts.clear();
+    if (entries.length > 0) await hosts.saveContacts(entries);
+    return items.map(() => undefined);
+  });
+  const reportCommitter = createGroupCommitter((groups: ReportGroup[]) =>
+    repo.commitReportGroups(groups)
+  );
 
-  async function touch(hostId: string, ip: string) {
+  /** Contact state goes in with whatever other hosts' contacts are waiting: one fsync for all. */
+  function writeContact(hostId: string, patch: ContactPatch): Promise<void> {
+    pendingContacts.set(hostId, { ...pendingContacts.get(hostId), ...patch });
+    return contactCommitter.submit(null);
+  }
+
+  function touch(hostId: string, ip: string) {
     const now = clock.now();
     if (now - (lastContactWrite.get(hostId) ?? 0) < CONTACT_WRITE_MS) return;
     lastContactWrite.set(hostId, now);
-    await hosts.saveContact(hostId, { lastSeenAt: now, lastIp: ip });
+    writeContact(hostId, { lastSeenAt: now, lastIp: ip }).catch(() => {
+      // last-seen is refreshed by the host's next request; a lost write costs nothing else
+    });
   }
 
   async function signBatch(agent: AgentPrincipal, commands: QueuedCommand[]) {
@@ -92,7 +111,7 @@ export function createAgentChannelService(deps: {
       const now = clock.now();
       const clockSkewMs = hb.sentAt - now;
       lastContactWrite.set(agent.hostId, now);
-      await hosts.saveContact(agent.hostId, {
+      await writeContact(agent.hostId, {
         lastSeenAt: now,
         lastIp: ip,
         lastHeartbeatAt: now,
@@ -115,7 +134,7 @@ export function createAgentChannelService(deps: {
       waitSeconds: number,
       ip: string,
     ): Promise<CommandPollResponse> {
-      await touch(agent.hostId, ip);
+      touch(agent.hostId, ip);
       let due = await repo.dueCommands(
         agent.hostId,
         clock.now() - REDELIVER_MS,
@@ -201,7 +220,9 @@ export function createAgentChannelService(deps: {
       let duplicates = 0;
       const acked: string[] = [];
       if (accepted.length > 0) {
-        const { foreign, inserted } = await repo.commitReports(agent.hostId, accepted, {
+        const { foreign, inserted } = await reportCommitter.submit({
+          hostId: agent.hostId,
+          reports: accepted,
           commandAcks,
           facts,
           now,
@@ -213,7 +234,7 @@ export function createAgentChannelService(deps: {
           } else acked.push(r.id);
         }
       }
-      await touch(agent.hostId, ip);
+      touch(agent.hostId, ip);
       if (alerts.length > 0) await recordAlerts(agent, alerts, ip);
       const signature = await identity.signer.sign(
         SIGN_CONTEXT.acks,

@@ -32,6 +32,8 @@ export interface HostContact {
 
 export type HostWithContact = Host & { contact: HostContact | null };
 
+export type ContactPatch = Partial<HostContact> & { lastSeenAt: number; lastIp: string };
+
 export interface EnrollmentToken {
   id: string;
   name: string | null;
@@ -255,27 +257,23 @@ export function createHostsRepo(db: Db) {
       for (const r of rows) out[r.state] = Number(r.n);
       return out;
     },
-    async listApprovedContacts(): Promise<Array<{ lastSeenAt: number | null }>> {
-      const rows = await db.selectFrom("hosts")
-        .leftJoin("host_contacts", "host_contacts.host_id", "hosts.id")
-        .select(["host_contacts.last_seen_at"]).where("hosts.state", "=", "approved").execute();
-      return rows.map((r) => ({ lastSeenAt: r.last_seen_at ?? null }));
-    },
-    async saveContact(
-      hostId: string,
-      c: Partial<HostContact> & { lastSeenAt: number; lastIp: string },
-    ) {
-      const values = {
-        last_seen_at: c.lastSeenAt,
-        last_ip: c.lastIp,
-        ...(c.clockSkewMs !== undefined ? { clock_skew_ms: c.clockSkewMs } : {}),
-        ...(c.outboxDepth !== undefined ? { outbox_depth: c.outboxDepth } : {}),
-        ...(c.droppedLogs !== undefined ? { dropped_logs: c.droppedLogs } : {}),
-        ...(c.lastHeartbeatAt !== undefined ? { last_heartbeat_at: c.lastHeartbeatAt } : {}),
-      };
-      await db.insertInto("host_contacts")
-        .values({ host_id: hostId, outbox_depth: 0, dropped_logs: 0, ...values })
-        .onConflict((oc) => oc.column("host_id").doUpdateSet(values)).execute();
+    /** Writes the contact state of many hosts in one transaction (one fsync). */
+    async saveContacts(entries: Array<{ hostId: string; contact: ContactPatch }>) {
+      await db.transaction().execute(async (trx) => {
+        for (const { hostId, contact: c } of entries) {
+          const values = {
+            last_seen_at: c.lastSeenAt,
+            last_ip: c.lastIp,
+            ...(c.clockSkewMs !== undefined ? { clock_skew_ms: c.clockSkewMs } : {}),
+            ...(c.outboxDepth !== undefined ? { outbox_depth: c.outboxDepth } : {}),
+            ...(c.droppedLogs !== undefined ? { dropped_logs: c.droppedLogs } : {}),
+            ...(c.lastHeartbeatAt !== undefined ? { last_heartbeat_at: c.lastHeartbeatAt } : {}),
+          };
+          await trx.insertInto("host_contacts")
+            .values({ host_id: hostId, outbox_depth: 0, dropped_logs: 0, ...values })
+            .onConflict((oc) => oc.column("host_id").doUpdateSet(values)).execute();
+        }
+      });
     },
     async insertToken(t: EnrollmentToken & { tokenHash: string }) {
       await db.insertInto("enrollment_tokens").values({

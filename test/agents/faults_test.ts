@@ -23,6 +23,9 @@ import {
 
 const BATCH = { CAIRN_AGENT_BATCH_SIZE: "50", CAIRN_AGENT_LOG_LEVEL: "debug" };
 
+/** A random 0–20 ms more, so kills land anywhere in a batch's round trip, not just after one. */
+const jitter = () => new Promise((r) => setTimeout(r, Math.random() * 20));
+
 function stored(a: Appliance, hostId: string): number {
   const db = applianceDb(a.dataDir);
   try {
@@ -118,6 +121,7 @@ Deno.test("fault (b): the agent is killed -9 mid-flush at random points, again a
       const p = spawnAgent(["run"], { stateDir: dir, env: BATCH });
       procs.push(p);
       await waitFor("the next random kill point", () => stored(a, hostId) >= target, 20_000);
+      await jitter();
       await p.kill("SIGKILL");
       kills++;
     }
@@ -143,7 +147,7 @@ Deno.test("fault (b): the agent is killed -9 mid-flush at random points, again a
 Deno.test("fault (c): the appliance is killed -9 mid-batch at random points, again and again: the agent retries, each report stored once", async () => {
   let a = await startAppliance();
   const dir = await tempDir("cairn-agent-");
-  const total = 3000;
+  const total = 5000;
   let run: AgentProcess | null = null;
   try {
     const hostId = await enrollApproved(a, dir);
@@ -158,6 +162,7 @@ Deno.test("fault (c): the appliance is killed -9 mid-batch at random points, aga
       if (have >= total - 100) break;
       const target = have + 1 + Math.floor(Math.random() * 150);
       await waitFor("the next random kill point", () => stored(a, hostId) >= target, 20_000);
+      await jitter();
       a = await restartAppliance(a, "kill");
       kills++;
     }
