@@ -123,3 +123,28 @@ Deno.test("a restic run that outlives its time limit is stopped and reported", a
     await rest.stop();
   }
 });
+
+Deno.test("restic's rclone: backend, with rclone's own settings in the environment", async () => {
+  await withTempDir("restic-rclone", async (dir) => {
+    const src = join(dir, "src");
+    await mkdir(src);
+    await writeFile(join(src, "a.txt"), "via rclone\n");
+    const d = createResticDriver({
+      repository: {
+        kind: "rclone",
+        remote: `:local:${join(dir, "remote", "repo")}`,
+        env: { RCLONE_CONFIG: join(dir, "rclone.conf") },
+      },
+      password: PASSWORD,
+      cacheDir: join(dir, "cache"),
+    });
+    assert.equal((await d.run("init", {})).status, "ok");
+    const backup = await d.run("backup", { sources: [src] });
+    assert.equal(backup.status, "ok", backup.tail);
+    assert.match(
+      backup.command,
+      /^RESTIC_REPOSITORY=rclone::local:\S+\/remote\/repo restic backup /,
+    );
+    assert.ok((await listDir(join(dir, "remote", "repo", "snapshots"))).length === 1);
+  });
+});
