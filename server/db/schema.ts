@@ -4,6 +4,7 @@
  */
 import type { Generated } from "kysely";
 import type { AgentTables } from "./schema_agents.ts";
+import type { SnapshotIndexTables } from "./schema_snapshot_index.ts";
 
 export type Role = "admin" | "operator" | "viewer";
 
@@ -74,7 +75,7 @@ export interface SchemaMigrationsTable {
   applied_at: number;
 }
 
-export interface Database extends AgentTables {
+export interface Database extends AgentTables, SnapshotIndexTables {
   users: UsersTable;
   sessions: SessionsTable;
   api_tokens: ApiTokensTable;

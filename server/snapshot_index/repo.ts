@@ -1,0 +1,411 @@
+/**
+ * The snapshot index's SQL. Bulk work passes its rows as one JSON array per statement and lets
+ * SQLite walk it with json_each: one prepared statement for ten thousand rows instead of ten
+ * thousand round trips through Kysely. CROSS JOIN pins json_each as the outer loop so every
+ * row is an index lookup. Each method is one or two statements; the service decides which run
+ * in one transaction (`transaction`).
+ */
+import { sql } from "kysely";
+import type { RawBuilder } from "kysely";
+import type { Db } from "../db/connect.ts";
+import type { IndexedSnapshotState } from "../db/schema_snapshot_index.ts";
+
+const CHUNK = 10_000;
+
+export interface SnapshotMeta {
+  id: string;
+  hostId: string;
+  repositoryId: string;
+  tool: "restic" | "borg";
+  toolSnapshotId: string;
+  time: number;
+}
+
+export interface IndexedSnapshot extends SnapshotMeta {
+  seq: number;
+  entryCount: number;
+  dirCount: number;
+  totalSize: number;
+  skippedLines: number;
+  indexedAt: number | null;
+}
+
+export interface SnapshotStats {
+  entryCount: number;
+  dirCount: number;
+  totalSize: number;
+  skippedLines: number;
+  indexedAt: number;
+}
+
+export type Pair = [number, number];
+export interface DirRow {
+  seq: number;
+  dirId: number;
+  listingId: number;
+}
+export interface DirNameRow {
+  id: number;
+  parentId: number;
+  name: string;
+}
+
+function chunks<T>(xs: readonly T[], size = CHUNK): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < xs.length; i += size) out.push(xs.slice(i, i + size));
+  return out;
+}
+
+const json = (x: unknown) => JSON.stringify(x);
+/** libsql hands BLOBs back as ArrayBuffer under Deno and as Buffer under Node. */
+const bytes = (x: ArrayBuffer | Uint8Array) => (x instanceof Uint8Array ? x : new Uint8Array(x));
+const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+
+function toSnapshot(r: {
+  seq: number;
+  snapshot_id: string;
+  host_id: string;
+  repository_id: string;
+  tool: "restic" | "borg";
+  tool_snapshot_id: string;
+  snapshot_time: number;
+  entry_count: number;
+  dir_count: number;
+  total_size: number;
+  skipped_lines: number;
+  indexed_at: number | null;
+}): IndexedSnapshot {
+  return {
+    seq: r.seq,
+    id: r.snapshot_id,
+    hostId: r.host_id,
+    repositoryId: r.repository_id,
+    tool: r.tool,
+    toolSnapshotId: r.tool_snapshot_id,
+    time: r.snapshot_time,
+    entryCount: r.entry_count,
+    dirCount: r.dir_count,
+    totalSize: r.total_size,
+    skippedLines: r.skipped_lines,
+    indexedAt: r.indexed_at,
+  };
+}
+
+function queries(db: Db) {
+  const rows = async <T>(q: RawBuilder<T>) => (await q.execute(db)).rows;
+  const snapshots = () =>
+    db.selectFrom("indexed_snapshots").selectAll().where("state", "=", "ready");
+  return {
+    async insertLoadingSnapshot(m: SnapshotMeta, startedAt: number): Promise<number> {
+      const r = await db.insertInto("indexed_snapshots").values({
+        snapshot_id: m.id,
+        host_id: m.hostId,
+        repository_id: m.repositoryId,
+        tool: m.tool,
+        tool_snapshot_id: m.toolSnapshotId,
+        snapshot_time: m.time,
+        state: "loading",
+        started_at: startedAt,
+      }).executeTakeFirstOrThrow();
+      return Number(r.insertId);
+    },
+    /** Hides the ready versions of a snapshot (for dropping) and returns their seqs. */
+    async markDropping(snapshotId: string): Promise<number[]> {
+      const r = await db.updateTable("indexed_snapshots").set({ state: "dropping" })
+        .where("snapshot_id", "=", snapshotId).where("state", "=", "ready")
+        .returning("seq").execute();
+      return r.map((x) => x.seq);
+    },
+    async markReady(seq: number, s: SnapshotStats) {
+      await db.updateTable("indexed_snapshots").set({
+        state: "ready",
+        entry_count: s.entryCount,
+        dir_count: s.dirCount,
+        total_size: s.totalSize,
+        skipped_lines: s.skippedLines,
+        indexed_at: s.indexedAt,
+      }).where("seq", "=", seq).execute();
+    },
+    async seqsInState(state: IndexedSnapshotState): Promise<number[]> {
+      const r = await db.selectFrom("indexed_snapshots").select("seq").where("state", "=", state)
+        .execute();
+      return r.map((x) => x.seq);
+    },
+    async deleteSnapshotRow(seq: number) {
+      await db.deleteFrom("indexed_snapshots").where("seq", "=", seq).execute();
+    },
+    async findSnapshot(snapshotId: string): Promise<IndexedSnapshot | undefined> {
+      const r = await snapshots().where("snapshot_id", "=", snapshotId).executeTakeFirst();
+      return r && toSnapshot(r);
+    },
+    async listSnapshots(
+      f: { hostId?: string; snapshotIds?: string[] },
+    ): Promise<IndexedSnapshot[]> {
+      let q = snapshots();
+      if (f.hostId !== undefined) q = q.where("host_id", "=", f.hostId);
+      if (f.snapshotIds !== undefined) {
+        if (f.snapshotIds.length === 0) return [];
+        q = q.where("snapshot_id", "in", f.snapshotIds);
+      }
+      return (await q.orderBy("snapshot_time", "desc").execute()).map(toSnapshot);
+    },
+
+    async findNameIds(names: readonly string[]): Promise<Map<string, number>> {
+      const out = new Map<string, number>();
+      for (const part of chunks(names)) {
+        for (
+          const r of await rows<{ id: number; name: string }>(sql`SELECT n.id, n.name
+            FROM json_each(${json(part)}) j CROSS JOIN index_names n ON n.name = j.value`)
+        ) {
+          out.set(r.name, r.id);
+        }
+      }
+      return out;
+    },
+    async insertNames(names: readonly string[]) {
+      for (const part of chunks([...names].sort())) {
+        await sql`INSERT INTO index_names (name) SELECT value FROM json_each(${json(part)})
+          WHERE true ON CONFLICT (name) DO NOTHING`.execute(db);
+      }
+    },
+    async namesById(ids: readonly number[]): Promise<Map<number, string>> {
+      const out = new Map<number, string>();
+      for (const part of chunks([...new Set(ids)])) {
+        for (
+          const r of await rows<{ id: number; name: string }>(sql`SELECT n.id, n.name
+            FROM json_each(${json(part)}) j CROSS JOIN index_names n ON n.id = j.value`)
+        ) {
+          out.set(r.id, r.name);
+        }
+      }
+      return out;
+    },
+    /** Names matching a LIKE (ESCAPE '\') or GLOB pattern, in id order after `afterId`. */
+    matchNames(op: "like" | "glob", pattern: string, afterId: number, limit: number) {
+      const test = op === "like"
+        ? sql`name LIKE ${pattern} ESCAPE '\\'`
+        : sql`name GLOB ${pattern}`;
+      return rows<{ id: number; name: string }>(sql`SELECT id, name FROM index_names
+        WHERE id > ${afterId} AND ${test} ORDER BY id LIMIT ${limit}`);
+    },
+
+    async findDirIds(pairs: readonly Pair[]): Promise<(number | undefined)[]> {
+      const out: (number | undefined)[] = new Array(pairs.length);
+      let base = 0;
+      for (const part of chunks(pairs)) {
+        for (
+          const r of await rows<{ i: number; id: number }>(sql`SELECT j.key AS i, d.id
+            FROM json_each(${json(part)}) j CROSS JOIN index_dirs d
+            ON d.parent_id = j.value ->> 0 AND d.name_id = j.value ->> 1`)
+        ) out[base + r.i] = r.id;
+        base += part.length;
+      }
+      return out;
+    },
+    async insertDirs(pairs: readonly Pair[]) {
+      for (const part of chunks(pairs)) {
+        await sql`INSERT INTO index_dirs (parent_id, name_id)
+          SELECT value ->> 0, value ->> 1 FROM json_each(${json(part)})
+          WHERE true ON CONFLICT DO NOTHING`.execute(db);
+      }
+    },
+    /** The id of the directory at these names from the root (0), if the index has it. */
+    async resolveDir(names: readonly string[]): Promise<number | undefined> {
+      if (names.length === 0) return 0;
+      const r = await rows<{ i: number; id: number }>(sql`WITH RECURSIVE
+        parts(i, name) AS (SELECT key, value FROM json_each(${json(names)})),
+        walk(i, id) AS (SELECT -1, 0 UNION ALL
+          SELECT walk.i + 1, d.id FROM walk JOIN parts ON parts.i = walk.i + 1
+          JOIN index_names n ON n.name = parts.name
+          JOIN index_dirs d ON d.parent_id = walk.id AND d.name_id = n.id)
+        SELECT i, id FROM walk ORDER BY i DESC LIMIT 1`);
+      return r[0]?.i === names.length - 1 ? r[0].id : undefined;
+    },
+    async dirsById(ids: readonly number[]): Promise<DirNameRow[]> {
+      const out: DirNameRow[] = [];
+      for (const part of chunks(ids)) {
+        out.push(
+          ...await rows<DirNameRow>(sql`SELECT d.id, d.parent_id AS "parentId", n.name
+          FROM json_each(${json(part)}) j CROSS JOIN index_dirs d ON d.id = j.value
+          JOIN index_names n ON n.id = d.name_id`),
+        );
+      }
+      return out;
+    },
+
+    async findListingIds(hashes: readonly Uint8Array[]): Promise<(number | undefined)[]> {
+      const out: (number | undefined)[] = new Array(hashes.length);
+      let base = 0;
+      for (const part of chunks(hashes.map(hex))) {
+        for (
+          const r of await rows<{ i: number; id: number }>(sql`SELECT j.key AS i, l.id
+            FROM json_each(${json(part)}) j CROSS JOIN index_listings l
+            ON l.hash = unhex(j.value)`)
+        ) out[base + r.i] = r.id;
+        base += part.length;
+      }
+      return out;
+    },
+    async insertListings(
+      ls: readonly { hash: Uint8Array; data: Uint8Array; entryCount: number }[],
+    ) {
+      for (const part of chunks(ls, 300)) {
+        await db.insertInto("index_listings")
+          .values(part.map((l) => ({ hash: l.hash, data: l.data, entry_count: l.entryCount })))
+          .onConflict((oc) => oc.column("hash").doNothing()).execute();
+      }
+    },
+    async listingData(ids: readonly number[]): Promise<Map<number, Uint8Array>> {
+      const out = new Map<number, Uint8Array>();
+      for (const part of chunks([...new Set(ids)], 500)) {
+        for (
+          const r of await rows<{ id: number; data: ArrayBuffer }>(sql`SELECT l.id, l.data
+            FROM json_each(${json(part)}) j CROSS JOIN index_listings l ON l.id = j.value`)
+        ) {
+          out.set(r.id, bytes(r.data));
+        }
+      }
+      return out;
+    },
+    async deleteListings(ids: readonly number[]) {
+      for (const part of chunks(ids)) {
+        await sql`DELETE FROM index_listings WHERE id IN (SELECT value FROM json_each(${
+          json(part)
+        }))`
+          .execute(db);
+      }
+    },
+    /** Of these listing ids, those no snapshot directory uses any more. */
+    async unusedListings(ids: readonly number[]): Promise<number[]> {
+      const out: number[] = [];
+      for (const part of chunks([...new Set(ids)])) {
+        for (
+          const r of await rows<{ id: number }>(sql`SELECT value AS id
+            FROM json_each(${json(part)}) j WHERE NOT EXISTS
+            (SELECT 1 FROM index_snapshot_dirs s WHERE s.listing_id = j.value)`)
+        ) out.push(r.id);
+      }
+      return out;
+    },
+
+    /** For each (dir, listing) pair: does any snapshot have this directory with this listing? */
+    async pairsInUse(pairs: readonly Pair[]): Promise<boolean[]> {
+      const out = new Array<boolean>(pairs.length).fill(false);
+      let base = 0;
+      for (const part of chunks(pairs)) {
+        for (
+          const r of await rows<{ i: number }>(sql`SELECT j.key AS i
+            FROM json_each(${json(part)}) j WHERE EXISTS (SELECT 1 FROM index_snapshot_dirs s
+            WHERE s.dir_id = j.value ->> 0 AND s.listing_id = j.value ->> 1)`)
+        ) out[base + r.i] = true;
+        base += part.length;
+      }
+      return out;
+    },
+    async insertSnapshotDirs(seq: number, pairs: readonly Pair[]) {
+      for (const part of chunks(pairs)) {
+        await sql`INSERT INTO index_snapshot_dirs (snapshot_seq, dir_id, listing_id)
+          SELECT ${seq}, value ->> 0, value ->> 1 FROM json_each(${json(part)})`.execute(db);
+      }
+    },
+    async snapshotDir(seq: number, dirId: number): Promise<number | undefined> {
+      const r = await db.selectFrom("index_snapshot_dirs").select("listing_id")
+        .where("snapshot_seq", "=", seq).where("dir_id", "=", dirId).executeTakeFirst();
+      return r?.listing_id;
+    },
+    /** A snapshot's directories in dir id order, from `afterDirId`, at most `limit`. */
+    async snapshotDirs(seq: number, afterDirId = -1, limit = -1): Promise<Pair[]> {
+      const r = await rows<{ d: number; l: number }>(sql`SELECT dir_id AS d, listing_id AS l
+        FROM index_snapshot_dirs WHERE snapshot_seq = ${seq} AND dir_id > ${afterDirId}
+        ORDER BY dir_id LIMIT ${limit}`);
+      return r.map((x) => [x.d, x.l]);
+    },
+    async deleteSnapshotDirs(seq: number, upToDirId: number) {
+      await db.deleteFrom("index_snapshot_dirs").where("snapshot_seq", "=", seq)
+        .where("dir_id", "<=", upToDirId).execute();
+    },
+    /** Every (snapshot, dir, listing) row of these directories, optionally in these snapshots. */
+    async dirRows(dirIds: readonly number[], seqs?: readonly number[]): Promise<DirRow[]> {
+      const out: DirRow[] = [];
+      const only = seqs
+        ? sql`AND s.snapshot_seq IN (SELECT value FROM json_each(${json(seqs)}))`
+        : sql.raw("");
+      for (const part of chunks([...new Set(dirIds)], 2000)) {
+        out.push(
+          ...await rows<DirRow>(sql`SELECT s.snapshot_seq AS seq, s.dir_id AS "dirId",
+            s.listing_id AS "listingId" FROM json_each(${json(part)}) j
+            CROSS JOIN index_snapshot_dirs s ON s.dir_id = j.value ${only}`),
+        );
+      }
+      return out;
+    },
+
+    /** (name, dir) pairs: in which directories each name occurs in some snapshot. */
+    async childrenNamed(nameIds: readonly number[]): Promise<Pair[]> {
+      const out: Pair[] = [];
+      for (const part of chunks(nameIds)) {
+        for (
+          const r of await rows<{ n: number; d: number }>(sql`SELECT c.name_id AS n, c.dir_id AS d
+            FROM json_each(${json(part)}) j CROSS JOIN index_children c ON c.name_id = j.value`)
+        ) {
+          out.push([r.n, r.d]);
+        }
+      }
+      return out;
+    },
+    async insertChildren(pairs: readonly Pair[]) {
+      for (const part of chunks(pairs)) {
+        await sql`INSERT INTO index_children (name_id, dir_id)
+          SELECT value ->> 0, value ->> 1 FROM json_each(${json(part)})
+          WHERE true ON CONFLICT DO NOTHING`.execute(db);
+      }
+    },
+    async deleteChildren(pairs: readonly Pair[]) {
+      for (const part of chunks(pairs)) {
+        await sql`DELETE FROM index_children WHERE (name_id, dir_id) IN
+          (SELECT value ->> 0, value ->> 1 FROM json_each(${json(part)}))`.execute(db);
+      }
+    },
+    /** Deletes those of these directories that no snapshot has any more. */
+    async deleteUnusedDirs(ids: readonly number[]) {
+      for (const part of chunks(ids)) {
+        await sql`DELETE FROM index_dirs WHERE id IN (SELECT value FROM json_each(${json(part)}))
+          AND NOT EXISTS (SELECT 1 FROM index_snapshot_dirs s WHERE s.dir_id = index_dirs.id)`
+          .execute(db);
+      }
+    },
+    /** Deletes those of these names no directory holds any more (a directory's own name is held
+     * by its parent, so index_children covers index_dirs). */
+    async deleteUnusedNames(ids: readonly number[]) {
+      for (const part of chunks(ids)) {
+        await sql`DELETE FROM index_names WHERE id IN (SELECT value FROM json_each(${json(part)}))
+          AND NOT EXISTS (SELECT 1 FROM index_children c WHERE c.name_id = index_names.id)`
+          .execute(db);
+      }
+    },
+    async tableCounts(): Promise<Record<string, number>> {
+      const r = await rows<Record<string, number>>(sql`SELECT
+        (SELECT count(*) FROM index_names) AS names, (SELECT count(*) FROM index_dirs) AS dirs,
+        (SELECT count(*) FROM index_children) AS children,
+        (SELECT count(*) FROM index_listings) AS listings,
+        (SELECT count(*) FROM index_snapshot_dirs) AS "snapshotDirs",
+        (SELECT count(*) FROM indexed_snapshots) AS snapshots`);
+      return r[0];
+    },
+  };
+}
+
+/** The queries, as seen inside a transaction. */
+export type SnapshotIndexQueries = ReturnType<typeof queries>;
+
+export function createSnapshotIndexRepo(db: Db) {
+  return {
+    ...queries(db),
+    /** Runs `fn` in one write transaction; `fn` must use only the queries it is given. */
+    transaction<T>(fn: (tx: SnapshotIndexQueries) => Promise<T>): Promise<T> {
+      return db.transaction().execute((trx) => fn(queries(trx)));
+    },
+  };
+}
+
+export type SnapshotIndexRepo = ReturnType<typeof createSnapshotIndexRepo>;
