@@ -8,7 +8,6 @@
  * key, a protocol this agent does not know, or a key the appliance no longer knows (exit 78:
  * a person must look; the systemd unit does not restart on these).
  */
-import process from "node:process";
 import { AGENT_ERROR, AGENT_PROTOCOL_VERSION } from "../server/contract/agent.ts";
 import type { HostFacts } from "../server/contract/agent.ts";
 import { createBackoff, sleep } from "./backoff.ts";
@@ -19,6 +18,7 @@ import type { CommandHandler } from "./commands.ts";
 import type { AgentIdentity } from "./identity.ts";
 import type { LogFn } from "./log.ts";
 import type { Outbox } from "./outbox.ts";
+import { runtime as platform } from "./platform/runtime.ts";
 import { writeRuntimeState } from "./runtime_state.ts";
 import type { RuntimeState } from "./runtime_state.ts";
 import { authenticate } from "./session.ts";
@@ -84,7 +84,7 @@ export async function runChannel(deps: ChannelDeps): Promise<RunResult> {
   deps.signal.addEventListener("abort", onAbort, { once: true });
   let result: RunResult = { code: EXIT.ok, message: "stopped" };
   const runtime: RuntimeState = {
-    pid: process.pid,
+    pid: platform.pid(),
     state: "starting",
     lastContactAt: null,
     clockSkewMs: null,

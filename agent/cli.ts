@@ -1,5 +1,4 @@
 /** The agent's commands: what `id`, `enroll`, `run`, `status` and `emit` do, given a config. */
-import process from "node:process";
 import { join } from "node:path";
 import { AGENT_ERROR } from "../server/contract/agent.ts";
 import { groupFingerprint } from "../server/contract/agent_crypto.ts";
@@ -15,6 +14,7 @@ import { loadOrCreateIdentity } from "./identity.ts";
 import { createLog } from "./log.ts";
 import { openOutbox } from "./outbox.ts";
 import { createFetch } from "./platform/http.ts";
+import { runtime } from "./platform/runtime.ts";
 import { readRuntimeState } from "./runtime_state.ts";
 import { createSecretStore } from "./secrets.ts";
 import { authenticate } from "./session.ts";
@@ -120,9 +120,9 @@ async function cmdRun(cfg: AgentConfig): Promise<number> {
   }
   const identity = await loadOrCreateIdentity(cfg.stateDir);
   const log = createLog({ level: cfg.logLevel });
-  const outbox = await openOutbox(join(cfg.stateDir, OUTBOX_FILE));
+  const outbox = await openOutbox(join(cfg.stateDir, OUTBOX_FILE), { driver: cfg.sqliteDriver });
   const stop = new AbortController();
-  for (const sig of ["SIGTERM", "SIGINT"] as const) process.on(sig, () => stop.abort());
+  runtime.onTerminate(() => stop.abort());
   log("info", "cairn-agent starting", {
     version: AGENT_VERSION,
     server: enrollment.server,
@@ -182,7 +182,7 @@ async function cmdStatus(cfg: AgentConfig): Promise<number> {
   const identity = await loadOrCreateIdentity(cfg.stateDir);
   const enrollment = await readEnrollment(cfg.stateDir);
   const runtime = await readRuntimeState(cfg.stateDir);
-  const outbox = await openOutbox(join(cfg.stateDir, OUTBOX_FILE));
+  const outbox = await openOutbox(join(cfg.stateDir, OUTBOX_FILE), { driver: cfg.sqliteDriver });
   const depth = outbox.depth();
   const dropped = outbox.droppedLogs();
   outbox.close();
@@ -226,7 +226,7 @@ async function cmdEmit(cfg: AgentConfig): Promise<number> {
   if (!["event", "log", "alert"].includes(cfg.kind)) {
     throw new UsageError("--kind must be event, log or alert");
   }
-  const outbox = await openOutbox(join(cfg.stateDir, OUTBOX_FILE));
+  const outbox = await openOutbox(join(cfg.stateDir, OUTBOX_FILE), { driver: cfg.sqliteDriver });
   try {
     for (let done = 0; done < cfg.count;) {
       const n = Math.min(1000, cfg.count - done);

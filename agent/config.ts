@@ -2,11 +2,12 @@
  * The agent's only reader of the environment and the command line. Flags say what to do; a few
  * `CAIRN_AGENT_*` variables tune timings (tests shorten them; operators rarely need to).
  */
-import process from "node:process";
 import { parseArgs } from "node:util";
 import { DEFAULT_TUNING } from "./channel.ts";
 import type { Tuning } from "./channel.ts";
 import type { LogLevel } from "./log.ts";
+import { runtime } from "./platform/runtime.ts";
+import type { SqliteDriver } from "./platform/sqlite.ts";
 
 export const DEFAULT_STATE_DIR = "/var/lib/cairn-agent";
 
@@ -30,6 +31,7 @@ export interface AgentConfig {
   count: number;
   localAddress: string | null;
   logLevel: LogLevel;
+  sqliteDriver: SqliteDriver | undefined;
   tuning: Tuning;
 }
 
@@ -64,8 +66,8 @@ function readTuning(env: Record<string, string | undefined>): Tuning {
 }
 
 export function readConfig(
-  argv: string[] = process.argv.slice(2),
-  env: Record<string, string | undefined> = process.env,
+  argv: string[] = runtime.args(),
+  env: Record<string, string | undefined> = runtime.env(),
 ): AgentConfig {
   let parsed;
   try {
@@ -99,6 +101,10 @@ export function readConfig(
   if (!["debug", "info", "warn", "error"].includes(level)) {
     throw new UsageError("CAIRN_AGENT_LOG_LEVEL: expected debug, info, warn or error");
   }
+  const driver = env.CAIRN_AGENT_SQLITE || undefined;
+  if (driver !== undefined && driver !== "libsql" && driver !== "node:sqlite") {
+    throw new UsageError("CAIRN_AGENT_SQLITE: expected libsql or node:sqlite");
+  }
   return {
     command,
     stateDir: values["state-dir"] ?? env.CAIRN_AGENT_STATE_DIR ?? DEFAULT_STATE_DIR,
@@ -112,6 +118,7 @@ export function readConfig(
     count,
     localAddress: env.CAIRN_AGENT_LOCAL_ADDRESS || null,
     logLevel: level as LogLevel,
+    sqliteDriver: driver,
     tuning: readTuning(env),
   };
 }

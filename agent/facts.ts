@@ -1,20 +1,16 @@
 /** What the agent tells the appliance about its host: gathered at enrollment and on each start. */
-import { readFile } from "node:fs/promises";
 import { arch, hostname, networkInterfaces, platform, release } from "node:os";
-import process from "node:process";
 import type { HostFacts } from "../server/contract/agent.ts";
+import { readTextIfExists } from "./platform/files.ts";
+import { runtime } from "./platform/runtime.ts";
 import { toolVersions } from "./platform/tool_versions.ts";
 import { AGENT_VERSION } from "./version.ts";
 
 async function osName(): Promise<string> {
-  try {
-    const text = await readFile("/etc/os-release", "utf8");
-    const m = /^PRETTY_NAME="?([^"\n]*)"?$/m.exec(text);
-    if (m) return m[1].slice(0, 200);
-  } catch {
-    // not Linux, or a minimal image without os-release: the platform name below will do
-  }
-  return platform();
+  // Not Linux, or a minimal image without os-release: the platform name will do.
+  const text = await readTextIfExists("/etc/os-release").catch(() => null);
+  const m = text ? /^PRETTY_NAME="?([^"\n]*)"?$/m.exec(text) : null;
+  return m ? m[1].slice(0, 200) : platform();
 }
 
 function addresses(): string[] {
@@ -23,11 +19,6 @@ function addresses(): string[] {
     for (const a of list ?? []) if (!a.internal) out.push(a.address);
   }
   return out.slice(0, 64);
-}
-
-function runtimeName(): string {
-  const deno = (globalThis as { Deno?: { version: { deno: string } } }).Deno;
-  return deno ? `deno ${deno.version.deno}` : `node ${process.versions.node}`;
 }
 
 export async function gatherFacts(): Promise<HostFacts> {
@@ -39,7 +30,7 @@ export async function gatherFacts(): Promise<HostFacts> {
     arch: arch(),
     kernel: release().slice(0, 200),
     agentVersion: AGENT_VERSION,
-    runtime: runtimeName(),
+    runtime: runtime.name(),
     borgVersion: tools.borg,
     resticVersion: tools.restic,
     addresses: addresses(),

@@ -4,9 +4,9 @@
  * 3 refused by the appliance (rejected or revoked), 78 needs a person (changed appliance key,
  * unknown protocol, not enrolled).
  */
-import process from "node:process";
 import { runCli } from "./cli.ts";
 import { readConfig, USAGE, UsageError } from "./config.ts";
+import { runtime } from "./platform/runtime.ts";
 
 let code: number;
 try {
@@ -16,4 +16,4 @@ try {
   console.error(`cairn-agent: ${err.message}\n\n${USAGE}`);
   code = 2;
 }
-process.exit(code);
+runtime.exit(code);

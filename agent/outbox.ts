@@ -1,5 +1,5 @@
 /**
- * The durable outbox: every report waits in a libSQL file in the state dir (WAL,
+ * The durable outbox: every report waits in a SQLite-format (libSQL) file in the state dir (WAL,
  * synchronous=FULL, so a report that `add` returned survives `kill -9` and power loss) until the
  * appliance acknowledges its id; only acknowledged or refused ids are deleted. Order is the
  * insertion order (`seq`), which keeps the order per job.
@@ -9,10 +9,11 @@
  * capped per job with the oldest dropped first and the drop counted in a `log.dropped` report
  * that carries the running total; everything else (results, events, acks) is never dropped.
  */
-import Database from "libsql";
-import { chmod } from "node:fs/promises";
 import { reportClass } from "../server/contract/agent.ts";
 import type { Report } from "../server/contract/agent.ts";
+import { chmodIfExists } from "./platform/files.ts";
+import { inTransaction, openSqlite } from "./platform/sqlite.ts";
+import type { SqliteDriver } from "./platform/sqlite.ts";
 import { createUlidFactory } from "./ulid.ts";
 
 export interface NewReport {
@@ -60,17 +61,13 @@ type Row = any;
 
 export async function openOutbox(
   file: string,
-  opts: { logCap?: number; now?: () => number } = {},
+  opts: { logCap?: number; now?: () => number; driver?: SqliteDriver } = {},
 ): Promise<Outbox> {
-  const db = new Database(file);
+  const db = await openSqlite(file, opts.driver);
   db.exec(
     "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 10000;" + SCHEMA,
   );
-  for (const f of [file, `${file}-wal`, `${file}-shm`]) {
-    await chmod(f, 0o600).catch(
-      () => {/* -wal and -shm come and go with checkpoints; the state dir is 0700 anyway */},
-    );
-  }
+  for (const f of [file, `${file}-wal`, `${file}-shm`]) await chmodIfExists(f, 0o600);
   const now = opts.now ?? Date.now;
   const logCap = opts.logCap ?? DEFAULT_LOG_CAP;
   const nextId = createUlidFactory(now);
@@ -127,15 +124,17 @@ export async function openOutbox(
     return id;
   }
 
-  const addTx = db.transaction((reports: NewReport[]) => reports.map(put)).immediate;
-  const removeTx = db.transaction((ids: string[]) => {
-    for (const id of ids) removeStmt.run(id);
-  }).immediate;
-  const acceptTx = db.transaction((commandId: string, ack: NewReport) => {
-    if (seenStmt.run(commandId, now()).changes !== 1) return false;
-    put(ack);
-    return true;
-  }).immediate;
+  const addTx = (reports: NewReport[]) => inTransaction(db, () => reports.map(put));
+  const removeTx = (ids: string[]) =>
+    inTransaction(db, () => {
+      for (const id of ids) removeStmt.run(id);
+    });
+  const acceptTx = (commandId: string, ack: NewReport) =>
+    inTransaction(db, () => {
+      if (seenStmt.run(commandId, now()).changes !== 1) return false;
+      put(ack);
+      return true;
+    });
 
   return {
     add: (reports) => (reports.length === 0 ? [] : addTx(reports)),

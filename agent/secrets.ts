@@ -3,13 +3,12 @@
  * it (`secrets/<name>.json`, mode 0600). It is checked and opened only when a job needs it, and
  * the plain value lives in memory for that use only.
  */
-import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { SealedSecretSchema } from "../server/contract/agent.ts";
 import type { SealedSecret } from "../server/contract/agent.ts";
 import { fromBase64 } from "../server/contract/agent_crypto.ts";
 import type { AgentIdentity } from "./identity.ts";
-import { readJson, writeJsonAtomic } from "./state_files.ts";
+import { ensureStateDir, readJson, writeJsonAtomic } from "./state_files.ts";
 import { checkSealedSecret, UntrustedCommandError } from "./trust.ts";
 import type { PinnedAppliance } from "./trust.ts";
 
@@ -22,7 +21,7 @@ export function createSecretStore(
     /** Checks the signature and stores the secret, still sealed. */
     async put(raw: unknown): Promise<SealedSecret> {
       const s = await checkSealedSecret(raw, opts.pinned, opts.identity);
-      await mkdir(dir, { recursive: true, mode: 0o700 });
+      await ensureStateDir(dir);
       await writeJsonAtomic(pathOf(s.name), s);
       return s;
     },
@@ -32,7 +31,7 @@ export function createSecretStore(
       const stored = await readJson(pathOf(name), SealedSecretSchema);
       if (!stored) return null;
       const s = await checkSealedSecret(stored, opts.pinned, opts.identity);
-      const plain = opts.identity.openBox(
+      const plain = await opts.identity.openBox(
         fromBase64(s.box) ?? new Uint8Array(),
         fromBase64(s.nonce)!,
         fromBase64(s.ephemeralKey)!,

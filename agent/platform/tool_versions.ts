@@ -1,21 +1,35 @@
 /**
- * `borg --version` and `restic version` for the host facts. A minimal one-off spawn: the shared
- * process seam (agent/platform/process.ts) was not committed when this was written; switch to
- * it once it is. A missing tool is null, never an error.
+ * `borg --version` and `restic version` for the host facts. A one-off call rather than the
+ * process seam (process.ts): that seam loads node:child_process at import, and an idle agent
+ * should not carry the Node compatibility layer for two version lines at start-up. A missing
+ * tool is null, never an error.
  */
-import { execFile } from "node:child_process";
-import process from "node:process";
 
-function firstLine(cmd: string, args: string[]): Promise<string | null> {
-  return new Promise((resolve) => {
-    execFile(
-      cmd,
-      args,
-      { timeout: 10_000, env: { ...process.env, LC_ALL: "C.UTF-8" } },
-      (err, stdout) => {
-        resolve(err ? null : String(stdout).split("\n")[0].trim() || null);
-      },
-    );
+const deno = (globalThis as { Deno?: typeof Deno }).Deno;
+
+async function firstLine(cmd: string, args: string[]): Promise<string | null> {
+  if (deno) {
+    try {
+      const out = await new deno.Command(cmd, {
+        args,
+        env: { LC_ALL: "C.UTF-8" },
+        stdin: "null",
+        stdout: "piped",
+        stderr: "null",
+        signal: AbortSignal.timeout(10_000),
+      }).output();
+      return out.success
+        ? new TextDecoder().decode(out.stdout).split("\n")[0].trim() || null
+        : null;
+    } catch {
+      return null; // not installed (or not runnable): the facts say so with null
+    }
+  }
+  const { execFile } = await import("node:child_process");
+  return await new Promise((resolve) => {
+    execFile(cmd, args, { timeout: 10_000 }, (err, stdout) => {
+      resolve(err ? null : String(stdout).split("\n")[0].trim() || null);
+    });
   });
 }
 

@@ -1,8 +1,8 @@
 /**
  * The agent bundle a host downloads from `/install/agent.tar.gz`: the agent's source, the
- * server's contract it imports, the few npm packages it needs (with libSQL's native module for
- * the host's architecture) and the Deno runtime from node_modules/@deno/*, so a host needs no
- * internet. Built on first request per architecture and cached in the data dir under a key made
+ * server's contract it imports, the two pure-JS npm packages it needs, and the Deno runtime for
+ * the host's architecture from node_modules/@deno/*, so a host needs no internet. The outbox uses
+ * the runtime's built-in SQLite there (agent/platform/sqlite.ts), so no native module ships. Built on first request per architecture and cached in the data dir under a key made
  * from the files' sizes and times, so a changed agent makes a new bundle.
  */
 import { createHash } from "node:crypto";
@@ -16,12 +16,12 @@ import { tarStream } from "./tar.ts";
 import type { TarEntry } from "./tar.ts";
 
 /** What each host architecture (`uname -m`, normalised) needs from node_modules. */
-export const ARCHES: Record<string, { deno: string; libsql: string }> = {
-  x86_64: { deno: "@deno/linux-x64-glibc", libsql: "@libsql/linux-x64-gnu" },
-  aarch64: { deno: "@deno/linux-arm64-glibc", libsql: "@libsql/linux-arm64-gnu" },
+export const ARCHES: Record<string, { deno: string }> = {
+  x86_64: { deno: "@deno/linux-x64-glibc" },
+  aarch64: { deno: "@deno/linux-arm64-glibc" },
 };
 
-const AGENT_PACKAGES = ["valibot", "tweetnacl", "libsql", "@neon-rs/load", "detect-libc"];
+const AGENT_PACKAGES = ["valibot", "tweetnacl"];
 const ROOT_DIR = "cairn-agent";
 const MTIME = 1_700_000_000;
 
@@ -72,7 +72,7 @@ export async function bundleEntries(
     ...await treeEntries(root, "agent", app, /_test\.ts$/),
     ...await treeEntries(root, "server/contract", app, /_test\.ts$/),
   ];
-  for (const p of [...AGENT_PACKAGES, pkgs.libsql]) {
+  for (const p of AGENT_PACKAGES) {
     entries.push(...await treeEntries(root, `node_modules/${p}`, app, /^$/));
   }
   const deps = Object.fromEntries(
@@ -105,15 +105,13 @@ export async function bundleEntries(
   return entries;
 }
 
-/** Architectures this appliance can serve (their Deno and libSQL packages are installed). */
+/** Architectures this appliance can serve (their Deno runtime is installed). */
 export async function availableArches(root: string): Promise<string[]> {
   const out: string[] = [];
   for (const [arch, p] of Object.entries(ARCHES)) {
-    const ok = await Promise.all([
-      stat(join(root, "node_modules", p.deno, "deno")).then(() => true, () => false),
-      stat(join(root, "node_modules", p.libsql)).then(() => true, () => false),
-    ]);
-    if (ok.every(Boolean)) out.push(arch);
+    if (await stat(join(root, "node_modules", p.deno, "deno")).then(() => true, () => false)) {
+      out.push(arch);
+    }
   }
   return out;
 }

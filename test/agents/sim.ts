@@ -38,7 +38,7 @@ async function memoryIdentity(): Promise<AgentIdentity> {
     fingerprint,
     phrase: phraseOf(fingerprint),
     signer: await createSigner(sign.secretKey.slice(0, 32), sign.publicKey),
-    openBox: (b, n, s) => nacl.box.open(b, n, s, box.secretKey),
+    openBox: (b, n, s) => Promise.resolve(nacl.box.open(b, n, s, box.secretKey)),
   };
 }
 
