@@ -8,7 +8,9 @@ import { chmod, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { SshOptions } from "../../agent/tools/common/ssh.ts";
 import { ASKPASS_SCRIPT } from "../../agent/tools/common/ssh.ts";
+import { spawnProcess } from "../../agent/platform/process.ts";
 import { createResticDriver } from "../../agent/tools/restic/driver.ts";
+import { probeSftp } from "../../agent/tools/restic/sftp_probe.ts";
 import { type SshServer, startSshd } from "../helpers/sshd.ts";
 import { freeLoopbackPort } from "../helpers/ports.ts";
 import { assertNoSecrets, assertSameTree, withTempDir } from "./fixtures.ts";
@@ -111,6 +113,18 @@ Deno.test("restic over sftp explains an unknown host key, a refused key and a se
         code: "unreachable",
         message: "The SSH server's host key is not known; refusing to connect until it is added.",
       });
+      const probed = await probeSftp({
+        kind: "sftp",
+        user: sshd.user,
+        host: sshd.host,
+        port: sshd.port,
+        path: "/unused",
+        ssh: { keyFile: key.privateKeyFile, knownHostsFile: emptyKnownHosts },
+      }, spawnProcess);
+      assert.ok(
+        probed.includes("subprocess ssh: Host key verification failed."),
+        probed.join("\n"),
+      );
       const refused = await sftpDriver(sshd, dir, {
         keyFile: stranger.privateKeyFile,
         knownHostsFile: sshd.knownHostsFile,

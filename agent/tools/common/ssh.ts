@@ -58,12 +58,17 @@ export function sshEnv(ssh: SshOptions = {}): Record<string, string> {
   };
 }
 
-/** The full command restic's sftp backend runs: ssh to the host, asking for the sftp subsystem. */
-export function sftpCommand(endpoint: SshEndpoint, ssh: SshOptions = {}): string {
-  const args = ["ssh", ...sshOptionArgs(ssh)];
+/** ssh's arguments to reach the host's sftp subsystem (what restic's sftp backend runs). */
+export function sftpArgs(endpoint: SshEndpoint, ssh: SshOptions = {}): string[] {
+  const args = sshOptionArgs(ssh);
   if (endpoint.port) args.push("-p", String(endpoint.port));
   args.push(`${endpoint.user}@${endpoint.host}`, "-s", "sftp");
-  return args.map(quoteArg).join(" ");
+  return args;
+}
+
+/** The full command restic's sftp backend runs, as one string for `-o sftp.command=`. */
+export function sftpCommand(endpoint: SshEndpoint, ssh: SshOptions = {}): string {
+  return ["ssh", ...sftpArgs(endpoint, ssh)].map(quoteArg).join(" ");
 }
 
 /** BORG_RSH: ssh and its options; borg adds the port, user@host and `borg serve`. */

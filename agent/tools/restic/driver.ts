@@ -23,6 +23,7 @@ import {
 import { buildResticArgs, type ResticOperation, type ResticOptions } from "./args.ts";
 import { explainFailure, fatalLine, resticExitMeaning } from "./exit_codes.ts";
 import { createResticParser, type ResticResults } from "./parser.ts";
+import { needsSftpProbe, probeSftp } from "./sftp_probe.ts";
 import { type RepositoryAccess, repositoryAccess, type ResticRepository } from "./repository.ts";
 
 export interface ResticConfig {
@@ -85,9 +86,15 @@ export function createResticDriver(
       result.result = { bytes: dumpedBytes } as ResticResults[K];
     }
     if (result.status === "failed" && !run.stoppedFor && !run.timedOut && !run.startError) {
+      const lines = run.tail.rawLines();
+      if (needsSftpProbe(config.repository, lines)) {
+        const probed = await probeSftp(config.repository, spawn);
+        lines.push(...probed);
+        result.tail = run.redactor.redact([result.tail, ...probed].join("\n"));
+      }
       const failure = explainFailure({
         exitCode: run.exit?.code ?? null,
-        lines: run.tail.rawLines(),
+        lines,
         facts: { engine: await probeLocal(config.repository, read) },
       });
       result.failure = redactFailure(failure, run);
