@@ -2,10 +2,11 @@
 -- diff without asking the agent. Similar snapshots share almost everything:
 --   * names are interned once (index_names) and directories once as (parent, name) nodes
 --     (index_dirs; the root is id 0 and has no row);
---   * a directory's listing (its direct children with type, mode, size or recursive total, item
---     count, mtime, owner, link target) is one packed blob in index_listings, keyed by a hash of
---     its content, so an unchanged directory costs one 3-column row per snapshot
---     (index_snapshot_dirs) whatever its size;
+--   * a directory's listing (its direct children with type, mode, size, mtime, owner, link
+--     target) is one packed blob in index_listings, keyed by a hash of its content, so an
+--     unchanged directory costs one small row per snapshot (index_snapshot_dirs) whatever its
+--     size; that row also holds the directory's item count and recursive size in that snapshot,
+--     which change with anything below and so stay out of the shared listing;
 --   * index_children says which names occur in which directory in any snapshot: search scans
 --     the distinct names (far fewer than entries), then reads only those directories' listings.
 -- The packed format is server/snapshot_index/listing_codec.ts; docs/decisions.md has the reasons.
@@ -68,6 +69,8 @@ CREATE TABLE index_snapshot_dirs (
   snapshot_seq INTEGER NOT NULL,
   dir_id INTEGER NOT NULL,
   listing_id INTEGER NOT NULL,
+  item_count INTEGER NOT NULL,            -- direct children
+  total_size INTEGER NOT NULL,            -- bytes of every non-directory entry under it
   PRIMARY KEY (snapshot_seq, dir_id)
 ) WITHOUT ROWID;
 CREATE INDEX index_snapshot_dirs_dir ON index_snapshot_dirs (dir_id, listing_id);

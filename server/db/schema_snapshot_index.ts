@@ -47,6 +47,8 @@ export interface IndexSnapshotDirsTable {
   snapshot_seq: number;
   dir_id: number;
   listing_id: number;
+  item_count: number;
+  total_size: number;
 }
 
 export interface SnapshotIndexTables {

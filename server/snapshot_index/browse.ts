@@ -10,7 +10,7 @@ import { ownerAt } from "./listing_codec.ts";
 import type { Listing } from "./listing_codec.ts";
 import { loadListings } from "./listing_cache.ts";
 import type { ListingCache } from "./listing_cache.ts";
-import type { IndexedSnapshot, SnapshotIndexRepo } from "./repo.ts";
+import type { DirTotals, SnapshotIndexRepo } from "./repo.ts";
 
 export type SortKey = "name" | "size" | "mtime";
 
@@ -64,28 +64,34 @@ export function childPath(dirPath: string, name: string): string {
   return dirPath === "/" ? `/${name}` : `${dirPath}/${name}`;
 }
 
-/** The entry at index `i` of a listing, given its name and its directory's path. */
-export function entryAt(l: Listing, i: number, name: string, dirPath: string): IndexEntry {
+/**
+ * The entry at index `i` of a listing, given its name and its directory's path. A directory's
+ * size and item count are its totals in that snapshot, when the caller knows them.
+ */
+export function entryAt(
+  l: Listing,
+  i: number,
+  at: { name: string; dirPath: string; totals?: DirTotals },
+): IndexEntry {
   const type = l.types[i];
   const mtime = l.mtimes[i];
+  const dir = type === DIR_CODE;
   return {
-    name,
-    path: childPath(dirPath, name),
+    name: at.name,
+    path: childPath(at.dirPath, at.name),
     type: ENTRY_TYPES[type] ?? "other",
-    size: l.sizes[i],
+    size: dir ? at.totals?.totalSize ?? 0 : l.sizes[i],
     mtime: Number.isNaN(mtime) ? null : mtime,
     mode: l.modes[i],
     ...ownerAt(l, i),
     linkTarget: l.links.get(i) ?? null,
-    itemCount: type === DIR_CODE ? l.counts[i] : null,
+    itemCount: dir ? at.totals?.itemCount ?? null : null,
   };
 }
 
 export function breadcrumbsOf(names: readonly string[]): Breadcrumb[] {
-  return [
-    { name: "/", path: "/" },
-    ...names.map((n, i) => ({ name: n, path: joinPath(names.slice(0, i + 1)) })),
-  ];
+  const crumbs = names.map((n, i) => ({ name: n, path: joinPath(names.slice(0, i + 1)) }));
+  return [{ name: "/", path: "/" }, ...crumbs];
 }
 
 export function parsePath(path: string): string[] {
@@ -94,32 +100,48 @@ export function parsePath(path: string): string[] {
   return names;
 }
 
-/** Child indexes of a listing in the requested order (ties by name). */
-export function orderListing(
-  l: Listing,
-  o: { sort: SortKey; desc: boolean; foldersFirst: boolean },
-) {
-  const idx = new Uint32Array(l.length);
-  for (let i = 0; i < idx.length; i++) idx[i] = i;
-  if (o.sort === "name" && !o.foldersFirst) return o.desc ? idx.reverse() : idx;
-  let key: Float64Array | null = null;
-  if (o.sort === "size") key = l.sizes;
-  if (o.sort === "mtime") key = l.mtimes.map((t) => (Number.isNaN(t) ? -Infinity : t));
-  const { types } = l;
-  const sign = o.desc ? -1 : 1;
-  return idx.sort((a, b) => {
-    if (o.foldersFirst) {
-      const da = types[a] === DIR_CODE;
-      if (da !== (types[b] === DIR_CODE)) return da ? -1 : 1;
-    }
-    if (key) {
-      const x = key[a];
-      const y = key[b];
-      if (x !== y) return x < y ? -sign : sign;
-      return a - b;
-    }
-    return sign * (a - b);
-  });
+export interface OrderOptions {
+  sort: SortKey;
+  desc: boolean;
+  foldersFirst: boolean;
+}
+
+/**
+ * Child indexes of a listing in the requested order, ties by name; `desc` reverses it. Big
+ * listings carry their size and time orders, so only their directories (few, whose sizes are
+ * the per-snapshot totals in `dirSize`) are sorted here, and then merged in.
+ */
+export function orderListing(l: Listing, dirSize: (i: number) => number, o: OrderOptions) {
+  const key = o.sort === "size"
+    ? (i: number) => (l.types[i] === DIR_CODE ? dirSize(i) : l.sizes[i])
+    : o.sort === "mtime"
+    ? (i: number) => (Number.isNaN(l.mtimes[i]) ? -Infinity : l.mtimes[i])
+    : (i: number) => i;
+  const byKey = (a: number, b: number) => key(a) - key(b) || a - b;
+  const dirs: number[] = [];
+  for (let i = 0; i < l.length; i++) if (l.types[i] === DIR_CODE) dirs.push(i);
+  dirs.sort(byKey);
+  const stored = o.sort === "size" ? l.bySize : o.sort === "mtime" ? l.byMtime : null;
+  const files: number[] = [];
+  if (stored) { for (const i of stored) l.types[i] !== DIR_CODE && files.push(i); }
+  else for (let i = 0; i < l.length; i++) l.types[i] !== DIR_CODE && files.push(i);
+  if (!stored && o.sort !== "name") files.sort(byKey);
+  const out = o.foldersFirst ? [] : merge(dirs, files, byKey);
+  if (o.foldersFirst) {
+    out.push(...(o.desc ? dirs.reverse() : dirs), ...(o.desc ? files.reverse() : files));
+  } else if (o.desc) out.reverse();
+  return out;
+}
+
+function merge(a: number[], b: number[], cmp: (x: number, y: number) => number): number[] {
+  const out = new Array<number>(a.length + b.length);
+  let i = 0;
+  let j = 0;
+  let k = 0;
+  while (i < a.length && j < b.length) out[k++] = cmp(a[i], b[j]) <= 0 ? a[i++] : b[j++];
+  while (i < a.length) out[k++] = a[i++];
+  while (j < b.length) out[k++] = b[j++];
+  return out;
 }
 
 export async function listDirectory(
@@ -129,30 +151,36 @@ export async function listDirectory(
   const names = parsePath(o.path);
   const limit = Math.min(Math.max(1, o.limit ?? 200), MAX_PAGE);
   const offset = Math.max(0, o.offset ?? 0);
-  const snap: IndexedSnapshot | undefined = await deps.repo.findSnapshot(o.snapshotId);
+  const snap = await deps.repo.findSnapshot(o.snapshotId);
   if (!snap) throw new NotFoundError("Indexed snapshot", o.snapshotId);
   const dirId = await deps.repo.resolveDir(names);
-  const listingId = dirId === undefined ? undefined : await deps.repo.snapshotDir(snap.seq, dirId);
-  if (listingId === undefined) throw new NotFoundError("Directory in this snapshot");
-  const l = (await loadListings(deps.cache, [listingId], deps.repo.listingData)).get(listingId)!;
-  const order = orderListing(l, {
+  const row = dirId === undefined ? undefined : await deps.repo.snapshotDir(snap.seq, dirId);
+  if (!row) throw new NotFoundError("Directory in this snapshot");
+  const l = (await loadListings(deps.cache, [row.listingId], deps.repo.listingData))
+    .get(row.listingId)!;
+  const totals = await deps.repo.childDirTotals(snap.seq, row.dirId);
+  const order = orderListing(l, (i) => totals.get(l.nameIds[i])?.totalSize ?? 0, {
     sort: o.sort ?? "name",
     desc: o.order === "desc",
     foldersFirst: o.foldersFirst ?? true,
   });
-  const page = Array.from(order.subarray(offset, offset + limit));
+  const page = order.slice(offset, offset + limit);
   const nameOf = await deps.repo.namesById(page.map((i) => l.nameIds[i]));
   const path = joinPath(names);
-  let totalSize = 0;
-  for (let i = 0; i < l.length; i++) totalSize += l.sizes[i];
   return {
     snapshotId: snap.id,
     path,
     breadcrumbs: breadcrumbsOf(names),
-    itemCount: l.length,
-    totalSize,
+    itemCount: row.itemCount,
+    totalSize: row.totalSize,
     offset,
     limit,
-    entries: page.map((i) => entryAt(l, i, nameOf.get(l.nameIds[i]) ?? "", path)),
+    entries: page.map((i) =>
+      entryAt(l, i, {
+        name: nameOf.get(l.nameIds[i]) ?? "",
+        dirPath: path,
+        totals: totals.get(l.nameIds[i]),
+      })
+    ),
   };
 }

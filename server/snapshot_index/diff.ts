@@ -13,7 +13,7 @@ import { ownerAt } from "./listing_codec.ts";
 import type { Listing } from "./listing_codec.ts";
 import { loadListings } from "./listing_cache.ts";
 import type { ListingCache } from "./listing_cache.ts";
-import type { IndexedSnapshot, SnapshotIndexRepo } from "./repo.ts";
+import type { DirTotals, Pair, SnapshotIndexRepo } from "./repo.ts";
 
 export interface DiffOptions {
   fromSnapshotId: string;
@@ -107,26 +107,18 @@ async function findPair(repo: SnapshotIndexRepo, o: DiffOptions) {
   return { from, to };
 }
 
-async function subtreeSizes(
-  deps: { repo: SnapshotIndexRepo; cache: ListingCache },
-  snaps: IndexedSnapshot[],
-  names: string[],
-): Promise<number[]> {
-  const dir = await deps.repo.resolveDir(names);
-  const ids = dir === undefined
+async function subtreeSizes(repo: SnapshotIndexRepo, seqs: number[], names: string[]) {
+  const dir = await repo.resolveDir(names);
+  const rows = dir === undefined
     ? []
-    : await Promise.all(snaps.map((s) => deps.repo.snapshotDir(s.seq, dir)));
-  if (!ids.some((x) => x !== undefined)) throw new NotFoundError("Directory in these snapshots");
-  const ls = await loadListings(
-    deps.cache,
-    ids.filter((x) => x !== undefined),
-    deps.repo.listingData,
-  );
-  return ids.map((id) => (id === undefined ? 0 : ls.get(id)!.sizes.reduce((s, x) => s + x, 0)));
+    : await Promise.all(seqs.map((s) => repo.snapshotDir(s, dir)));
+  if (!rows.some((r) => r !== undefined)) throw new NotFoundError("Directory in these snapshots");
+  return rows.map((r) => r?.totalSize ?? 0);
 }
 
 interface Emitted {
   dir: string;
+  dirId: number;
   nameId: number;
   change: DiffEntry["change"];
   a?: Side;
@@ -137,7 +129,7 @@ interface Emitted {
 function compareListings(
   A: Listing | undefined,
   B: Listing | undefined,
-  acc: { summary: DiffSummary; emit: (e: Omit<Emitted, "dir">) => void },
+  acc: { summary: DiffSummary; emit: (e: Omit<Emitted, "dir" | "dirId">) => void },
 ) {
   const { summary, emit } = acc;
   const inA = new Map<number, number>();
@@ -168,10 +160,26 @@ function compareListings(
   }
 }
 
-function facts(s?: Side): EntryFacts | null {
+/** What an entry was on one side, with its totals if it is a directory. */
+function facts(e: Emitted, side: "a" | "b", totals: Map<string, DirTotals>): EntryFacts | null {
+  const s = e[side];
   if (!s) return null;
-  const { name: _n, path: _p, ...rest } = entryAt(s.l, s.i, "", "/");
+  const at = { name: "", dirPath: "/", totals: totals.get(`${e.dirId}/${e.nameId}/${side}`) };
+  const { name: _n, path: _p, ...rest } = entryAt(s.l, s.i, at);
   return rest;
+}
+
+/** Per-side totals of the directories among the emitted entries. */
+async function emittedTotals(repo: SnapshotIndexRepo, kept: Emitted[], seqs: [number, number]) {
+  const isDir = (s?: Side) => s !== undefined && s.l.types[s.i] === DIR_CODE;
+  const dirs = kept.filter((e) => isDir(e.a) || isDir(e.b)).map((e): Pair => [e.dirId, e.nameId]);
+  const out = new Map<string, DirTotals>();
+  if (dirs.length === 0) return out;
+  for (const r of await repo.dirRowsByName(dirs)) {
+    if (r.seq === seqs[0]) out.set(`${r.parentId}/${r.nameId}/a`, r);
+    if (r.seq === seqs[1]) out.set(`${r.parentId}/${r.nameId}/b`, r);
+  }
+  return out;
 }
 
 export async function diffSnapshots(
@@ -183,7 +191,7 @@ export async function diffSnapshots(
   const root = joinPath(names);
   const limit = Math.min(Math.max(1, o.limit ?? 1000), MAX_DIFF_LIMIT);
   const [fromSize, toSize] = names.length
-    ? await subtreeSizes(deps, [from, to], names)
+    ? await subtreeSizes(deps.repo, [from.seq, to.seq], names)
     : [from.totalSize, to.totalSize];
   const summary: DiffSummary = {
     ...{ added: 0, removed: 0, changed: 0, bytesAdded: 0, bytesRemoved: 0, fromSize, toSize },
@@ -201,19 +209,20 @@ export async function diffSnapshots(
     const ls = await loadListings(deps.cache, ids, deps.repo.listingData);
     for (const [d, la, lb] of chunk) {
       const dir = paths.get(d)!;
-      const emit = (e: Omit<Emitted, "dir">) =>
-        void (emitted.length <= limit && emitted.push({ ...e, dir }));
+      const emit = (e: Omit<Emitted, "dir" | "dirId">) =>
+        void (emitted.length <= limit && emitted.push({ ...e, dir, dirId: d }));
       compareListings(ls.get(la), ls.get(lb), { summary, emit });
     }
   }
   const kept = emitted.slice(0, limit);
   const nameOf = await deps.repo.namesById(kept.map((e) => e.nameId));
+  const totals = await emittedTotals(deps.repo, kept, [from.seq, to.seq]);
   const entries = kept.map((e): DiffEntry => ({
     path: e.dir === "/" ? `/${nameOf.get(e.nameId)}` : `${e.dir}/${nameOf.get(e.nameId)}`,
     change: e.change,
     fields: e.a && e.b ? changedFields(e.a, e.b) : [],
-    from: facts(e.a),
-    to: facts(e.b),
+    from: facts(e, "a", totals),
+    to: facts(e, "b", totals),
   })).sort((x, y) => (x.path < y.path ? -1 : x.path > y.path ? 1 : 0));
   const truncated = emitted.length > limit;
   return { fromSnapshotId: from.id, toSnapshotId: to.id, path: root, summary, entries, truncated };

@@ -18,10 +18,17 @@ export type NameTest =
 export interface CompiledQuery {
   kind: SearchKind;
   name: NameTest;
+  /** The name test as a regular expression, for names read from listings. */
+  nameRegex: RegExp;
   /** For a path: the directory's names. */
   dirNames: string[] | null;
   /** For a glob: whether a directory path ("/" for the root) fits the pattern. */
   dirTest: ((dirPath: string) => boolean) | null;
+  /**
+   * For a glob whose part before the name is not "**": what the parent directory's own name
+   * must be ("" for the root), so the search can start from those few directories.
+   */
+  parent: NameTest | null;
 }
 
 const WILD = /[*?[]/;
@@ -55,48 +62,54 @@ function segmentSource(seg: string): string {
   return out;
 }
 
+function nameTest(part: string): NameTest {
+  const p = part.replaceAll("**", "*");
+  return WILD.test(p) ? { op: "glob", pattern: p } : { op: "exact", name: p };
+}
+
 function dirMatcher(parts: string[], anchored: boolean): ((dirPath: string) => boolean) | null {
-  if (parts.length === 0 && !anchored) return null;
+  if (!anchored && parts.every((p) => p === "**")) return null;
   const body = parts.map((p) => (p === "**" ? "(?:/[^/]+)*" : `/${segmentSource(p)}`)).join("");
   const re = new RegExp(`^${anchored ? "" : "(?:/[^/]+)*"}${body}$`, "u");
   return (dirPath) => re.test(dirPath === "/" ? "" : dirPath);
 }
 
 export function compileQuery(query: string, kind: SearchKind | "auto" = "auto"): CompiledQuery {
-  const q = query.trim() === "" ? "" : query;
-  if (q === "") throw new ValidationError("Search query is empty");
-  const k = kind === "auto" ? detectKind(q) : kind;
+  if (query.trim() === "") throw new ValidationError("Search query is empty");
+  const k = kind === "auto" ? detectKind(query) : kind;
+  const base = { kind: k, dirNames: null, dirTest: null, parent: null };
   if (k === "substring") {
-    if (q.includes("/")) {
+    if (query.includes("/")) {
       throw new ValidationError("A name search cannot hold '/': use a glob or a path");
     }
-    return {
-      kind: k,
-      name: { op: "like", pattern: likeContains(q) },
-      dirNames: null,
-      dirTest: null,
-    };
+    const re = new RegExp(query.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&"), "iu");
+    return { ...base, name: { op: "like", pattern: likeContains(query) }, nameRegex: re };
   }
   if (k === "path") {
-    const names = splitPath(q);
+    const names = splitPath(query);
     if (!names || names.length === 0) {
       throw new ValidationError("Path must be absolute and name an entry");
     }
-    return {
-      kind: k,
-      name: { op: "exact", name: names.at(-1)! },
-      dirNames: names.slice(0, -1),
-      dirTest: null,
-    };
+    const name = names.at(-1)!;
+    return { ...base, name: { op: "exact", name }, nameRegex: /^/, dirNames: names.slice(0, -1) };
   }
-  const anchored = q.startsWith("/");
-  const parts = q.replace(/^\/+/, "").split("/");
+  const anchored = query.startsWith("/");
+  const parts = query.replace(/^\/+/, "").split("/");
   if (parts.some((p) => p === "" || p === "." || p === "..")) {
     throw new ValidationError("Glob has an empty, '.' or '..' part");
   }
-  const last = parts.pop()!.replaceAll("**", "*");
-  const name: NameTest = WILD.test(last)
-    ? { op: "glob", pattern: last }
-    : { op: "exact", name: last };
-  return { kind: k, name, dirNames: null, dirTest: dirMatcher(parts, anchored) };
+  const last = parts.pop()!;
+  const before = parts.at(-1);
+  const parent = before === undefined
+    ? (anchored ? { op: "exact" as const, name: "" } : null)
+    : before === "**"
+    ? null
+    : nameTest(before);
+  return {
+    ...base,
+    name: nameTest(last),
+    nameRegex: new RegExp(`^${segmentSource(last.replaceAll("**", "*"))}$`, "u"),
+    dirTest: dirMatcher(parts, anchored),
+    parent,
+  };
 }

@@ -10,8 +10,9 @@
  * row and no name lookups: that is most directories of a snapshot similar to an earlier one.
  */
 import { encodeListing } from "./listing_codec.ts";
-import type { Pair, SnapshotIndexQueries } from "./repo.ts";
+import type { Pair, SnapshotDirRow, SnapshotIndexQueries } from "./repo.ts";
 import type { Child, DirNode } from "./tree.ts";
+import { Buffer } from "node:buffer";
 
 export const BATCH_ENTRIES = 50_000;
 
@@ -20,13 +21,10 @@ export interface BatchStats {
   listingsReused: number;
 }
 
-interface Ids {
-  dir: Map<DirNode, number>;
-  name: Map<Child, number>;
-}
-
-export function newIds(root: DirNode): Ids {
-  return { dir: new Map([[root, 0]]), name: new Map() };
+/** What one ingest learns as it goes: how many of the names it looked up were new. */
+export interface IngestState {
+  looked: number;
+  added: number;
 }
 
 /** Splits the directories (parents first) into batches of about BATCH_ENTRIES children. */
@@ -47,35 +45,52 @@ export function batchesOf(dirs: readonly DirNode[], size = BATCH_ENTRIES): DirNo
   return out;
 }
 
-async function nameIdsFor(q: SnapshotIndexQueries, children: readonly Child[], ids: Ids) {
-  const want = [...new Set(children.filter((c) => !ids.name.has(c)).map((c) => c.name))];
-  if (want.length === 0) return;
-  let found = await q.findNameIds(want);
-  const missing = want.filter((n) => !found.has(n));
-  if (missing.length) {
-    await q.insertNames(missing);
-    found = new Map([...found, ...await q.findNameIds(missing)]);
+/**
+ * Interns the names of these children. Looking a name up first is cheapest when most exist (a
+ * similar snapshot); when most were new so far (a first snapshot), inserting first saves a
+ * lookup per name.
+ */
+async function internNames(q: SnapshotIndexQueries, children: readonly Child[], st: IngestState) {
+  const index = new Map<string, number>();
+  const want: string[] = [];
+  for (const c of children) {
+    if (c.nameId < 0 && !index.has(c.name)) index.set(c.name, want.push(c.name) - 1);
   }
-  for (const c of children) if (!ids.name.has(c)) ids.name.set(c, found.get(c.name)!);
+  if (want.length === 0) return;
+  let found: (number | undefined)[];
+  if (st.added > st.looked / 2) {
+    await q.insertNames(want);
+    found = await q.findNameIds(want);
+  } else {
+    found = await q.findNameIds(want);
+    const missing = want.filter((_, i) => found[i] === undefined);
+    if (missing.length) {
+      await q.insertNames(missing);
+      const again = await q.findNameIds(missing);
+      let k = 0;
+      for (let i = 0; i < found.length; i++) if (found[i] === undefined) found[i] = again[k++];
+      st.added += missing.length;
+    }
+  }
+  st.looked += want.length;
+  for (const c of children) if (c.nameId < 0) c.nameId = found[index.get(c.name)!]!;
 }
 
 /** Gives every directory of the batch its node id, one depth at a time. */
-async function dirIdsFor(q: SnapshotIndexQueries, dirs: readonly DirNode[], ids: Ids) {
+async function internDirs(q: SnapshotIndexQueries, dirs: readonly DirNode[], st: IngestState) {
   const todo = dirs.filter((d) => d.self !== null);
   for (let i = 0; i < todo.length;) {
-    const depth = todo[i].names.length;
     let j = i;
-    while (j < todo.length && todo[j].names.length === depth) j++;
+    while (j < todo.length && todo[j].depth === todo[i].depth) j++;
     const level = todo.slice(i, j);
-    await nameIdsFor(q, level.map((d) => d.self!), ids);
-    const pairs: Pair[] = level.map((d) => [ids.dir.get(d.parent!)!, ids.name.get(d.self!)!]);
+    await internNames(q, level.map((d) => d.self!), st);
+    const pairs = level.map((d): Pair => [d.parent!.id, d.self!.nameId]);
     let found = await q.findDirIds(pairs);
-    const missing = pairs.filter((_, k) => found[k] === undefined);
-    if (missing.length) {
-      await q.insertDirs(missing);
+    if (found.includes(undefined)) {
+      await q.insertDirs(pairs.filter((_, k) => found[k] === undefined));
       found = await q.findDirIds(pairs);
     }
-    level.forEach((d, k) => ids.dir.set(d, found[k]!));
+    level.forEach((d, k) => d.id = found[k]!);
     i = j;
   }
 }
@@ -84,37 +99,41 @@ async function dirIdsFor(q: SnapshotIndexQueries, dirs: readonly DirNode[], ids:
 export async function writeBatch(
   q: SnapshotIndexQueries,
   seq: number,
-  batch: { dirs: readonly DirNode[]; ids: Ids },
+  batch: { dirs: readonly DirNode[]; state: IngestState },
 ): Promise<BatchStats> {
-  const { dirs, ids } = batch;
-  await dirIdsFor(q, dirs, ids);
+  const { dirs, state } = batch;
+  await internDirs(q, dirs, state);
   const listingIds = await q.findListingIds(dirs.map((d) => d.hash!));
-  const dirIdOf = (d: DirNode) => ids.dir.get(d)!;
   const known = dirs.map((_, k) => k).filter((k) => listingIds[k] !== undefined);
-  const inUse = await q.pairsInUse(known.map((k): Pair => [dirIdOf(dirs[k]), listingIds[k]!]));
+  const inUse = await q.pairsInUse(known.map((k): Pair => [dirs[k].id, listingIds[k]!]));
   const reused = new Set(known.filter((_, i) => inUse[i]));
   const fresh = dirs.filter((_, k) => !reused.has(k));
-  await nameIdsFor(q, fresh.flatMap((d) => d.children), ids);
-  const newOnes = new Map<string, DirNode>();
-  dirs.forEach((d, k) => {
-    if (listingIds[k] === undefined) newOnes.set(hexKey(d.hash!), d);
-  });
-  await q.insertListings([...newOnes.values()].map((d) => ({
-    hash: d.hash!,
-    entryCount: d.children.length,
-    data: encodeListing(d.children.map((c) => ({ ...c, nameId: ids.name.get(c)! }))),
-  })));
-  const allIds = newOnes.size ? await q.findListingIds(dirs.map((d) => d.hash!)) : listingIds;
-  await q.insertChildren(
-    fresh.flatMap((d) => d.children.map((c): Pair => [ids.name.get(c)!, dirIdOf(d)])),
+  await internNames(q, fresh.flatMap((d) => d.children), state);
+  const added = await addListings(q, dirs.filter((_, k) => listingIds[k] === undefined));
+  dirs.forEach((d, k) => listingIds[k] ??= added.get(d.hash!));
+  const children = fresh.flatMap((d) => d.children.map((c): Pair => [c.nameId, d.id]));
+  await q.insertChildren(children.sort((a, b) => a[0] - b[0] || a[1] - b[1]));
+  await q.insertSnapshotDirs(
+    seq,
+    dirs.map((d, k): SnapshotDirRow => [d.id, listingIds[k]!, d.count, d.total]),
   );
-  await q.insertSnapshotDirs(seq, dirs.map((d, k): Pair => [dirIdOf(d), allIds[k]!]));
-  for (const d of fresh) for (const c of d.children) if (!c.dir) ids.name.delete(c);
-  return { listingsAdded: newOnes.size, listingsReused: known.length };
+  return { listingsAdded: added.size, listingsReused: known.length };
 }
 
-function hexKey(b: Uint8Array): string {
-  let s = "";
-  for (const x of b) s += x.toString(16).padStart(2, "0");
-  return s;
+/** Stores the listings of these directories (one per distinct hash); their ids by hash. */
+async function addListings(q: SnapshotIndexQueries, dirs: readonly DirNode[]) {
+  const byHash = new Map<Uint8Array, number>();
+  if (dirs.length === 0) return byHash;
+  const distinct = new Map<string, DirNode>();
+  for (const d of dirs) distinct.set(Buffer.from(d.hash!).toString("hex"), d);
+  const list = [...distinct.values()];
+  await q.insertListings(list.map((d) => ({
+    hash: d.hash!,
+    entryCount: d.children.length,
+    data: encodeListing(d.children),
+  })));
+  const ids = await q.findListingIds(list.map((d) => d.hash!));
+  const idOf = new Map([...distinct.keys()].map((h, i) => [h, ids[i]!]));
+  for (const d of dirs) byHash.set(d.hash!, idOf.get(Buffer.from(d.hash!).toString("hex"))!);
+  return byHash;
 }

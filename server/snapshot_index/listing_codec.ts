@@ -11,16 +11,19 @@
  *   n × u8 type (index in ENTRY_TYPES)
  *   n × uint mode
  *   n × uint owner index, only when k > 1
- *   n × uint size (a directory's is the recursive total of what is under it)
- *   uint item count for each directory child, in order
+ *   n × uint size (0 for directories: their totals are per snapshot, in index_snapshot_dirs,
+ *     so a change deep down does not make new listings of every ancestor)
  *   n × mtime: 0 = unknown, else zigzag(ms − previous known mtime) + 1
  *   str link target for each symlink and hard link child, in order
+ *   u8 orders: 1 when n ≥ ORDER_MIN, then n × uint child index by (size, name) and n × uint by
+ *     (mtime, name); a page of a huge directory sorted by size or time then needs no sort
  *   str = uint byte length + 1 (0 = none), then UTF-8
  */
 import { DIR_CODE, TYPE_CODE } from "./entry.ts";
 import type { Owner } from "./entry.ts";
 
 const VERSION = 1;
+export const ORDER_MIN = 1024;
 const SYMLINK = TYPE_CODE.symlink;
 const HARDLINK = TYPE_CODE.hardlink;
 
@@ -29,7 +32,6 @@ export interface ListingRow extends Owner {
   type: number;
   mode: number;
   size: number;
-  count: number;
   mtime: number | null;
   link: string | null;
 }
@@ -39,15 +41,17 @@ export interface Listing {
   nameIds: Float64Array;
   types: Uint8Array;
   modes: Uint16Array;
+  /** Bytes; 0 for directories. */
   sizes: Float64Array;
-  /** Direct children of directory children; 0 for the rest. */
-  counts: Float64Array;
   /** Unix ms; NaN when unknown. */
   mtimes: Float64Array;
   owners: Owner[];
   /** Index in owners per child, or null when every child has owners[0]. */
   ownerIndex: Uint32Array | null;
   links: Map<number, string>;
+  /** Child indexes by (size, index) and by (mtime, index), for listings of ORDER_MIN or more. */
+  bySize: Uint32Array | null;
+  byMtime: Uint32Array | null;
 }
 
 const encoder = new TextEncoder();
@@ -147,8 +151,7 @@ export function encodeListing(rows: readonly ListingRow[]): Uint8Array {
   for (const r of rows) w.byte(r.type);
   for (const r of rows) w.uint(r.mode);
   if (owners.size > 1) { for (const i of ownerOf) w.uint(i); }
-  for (const r of rows) w.uint(r.size);
-  for (const r of rows) if (r.type === DIR_CODE) w.uint(r.count);
+  for (const r of rows) w.uint(r.type === DIR_CODE ? 0 : r.size);
   let prev = 0;
   for (const r of rows) {
     if (r.mtime === null) w.uint(0);
@@ -158,6 +161,15 @@ export function encodeListing(rows: readonly ListingRow[]): Uint8Array {
     }
   }
   for (const r of rows) if (r.type === SYMLINK || r.type === HARDLINK) w.str(r.link);
+  w.byte(rows.length >= ORDER_MIN ? 1 : 0);
+  if (rows.length >= ORDER_MIN) {
+    const size = (i: number) => (rows[i].type === DIR_CODE ? 0 : rows[i].size);
+    const time = (i: number) => rows[i].mtime ?? -Infinity;
+    for (const key of [size, time]) {
+      const idx = rows.map((_, i) => i).sort((a, b) => key(a) - key(b) || a - b);
+      for (const i of idx) w.uint(i);
+    }
+  }
   return w.done();
 }
 
@@ -193,8 +205,6 @@ export function decodeListing(bytes: Uint8Array): Listing {
   const modes = readColumn(r, new Uint16Array(n));
   const ownerIndex = owners.length > 1 ? readColumn(r, new Uint32Array(n)) : null;
   const sizes = readColumn(r, new Float64Array(n));
-  const counts = new Float64Array(n);
-  for (let i = 0; i < n; i++) if (types[i] === DIR_CODE) counts[i] = r.uint();
   const mtimes = new Float64Array(n);
   let prev = 0;
   for (let i = 0; i < n; i++) {
@@ -207,7 +217,22 @@ export function decodeListing(bytes: Uint8Array): Listing {
     const s = r.str();
     if (s !== null) links.set(i, s);
   }
-  return { length: n, nameIds, types, modes, sizes, counts, mtimes, owners, ownerIndex, links };
+  const ordered = bytes[r.pos++] === 1;
+  const bySize = ordered ? readColumn(r, new Uint32Array(n)) : null;
+  const byMtime = ordered ? readColumn(r, new Uint32Array(n)) : null;
+  return {
+    length: n,
+    nameIds,
+    types,
+    modes,
+    sizes,
+    mtimes,
+    owners,
+    ownerIndex,
+    links,
+    bySize,
+    byMtime,
+  };
 }
 
 /** Only the name ids, for garbage collection and search. */

@@ -5,6 +5,7 @@
  * row is an index lookup. Each method is one or two statements; the service decides which run
  * in one transaction (`transaction`).
  */
+import { Buffer } from "node:buffer";
 import { sql } from "kysely";
 import type { RawBuilder } from "kysely";
 import type { Db } from "../db/connect.ts";
@@ -39,11 +40,22 @@ export interface SnapshotStats {
 }
 
 export type Pair = [number, number];
-export interface DirRow {
+export interface DirTotals {
+  itemCount: number;
+  totalSize: number;
+}
+export interface DirRow extends DirTotals {
   seq: number;
   dirId: number;
   listingId: number;
 }
+/** One directory of one snapshot as the ingest writes it. */
+export type SnapshotDirRow = [
+  dirId: number,
+  listingId: number,
+  itemCount: number,
+  totalSize: number,
+];
 export interface DirNameRow {
   id: number;
   parentId: number;
@@ -59,7 +71,7 @@ function chunks<T>(xs: readonly T[], size = CHUNK): T[][] {
 const json = (x: unknown) => JSON.stringify(x);
 /** libsql hands BLOBs back as ArrayBuffer under Deno and as Buffer under Node. */
 const bytes = (x: ArrayBuffer | Uint8Array) => (x instanceof Uint8Array ? x : new Uint8Array(x));
-const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+const hex = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("hex");
 
 function toSnapshot(r: {
   seq: number;
@@ -150,15 +162,18 @@ function queries(db: Db) {
       return (await q.orderBy("snapshot_time", "desc").execute()).map(toSnapshot);
     },
 
-    async findNameIds(names: readonly string[]): Promise<Map<string, number>> {
-      const out = new Map<string, number>();
+    /** The id of each name, in order (undefined where the index has no such name). */
+    async findNameIds(names: readonly string[]): Promise<(number | undefined)[]> {
+      const out: (number | undefined)[] = new Array(names.length);
+      let base = 0;
       for (const part of chunks(names)) {
         for (
-          const r of await rows<{ id: number; name: string }>(sql`SELECT n.id, n.name
+          const r of await rows<{ i: number; id: number }>(sql`SELECT j.key AS i, n.id
             FROM json_each(${json(part)}) j CROSS JOIN index_names n ON n.name = j.value`)
         ) {
-          out.set(r.name, r.id);
+          out[base + r.i] = r.id;
         }
+        base += part.length;
       }
       return out;
     },
@@ -189,6 +204,17 @@ function queries(db: Db) {
         WHERE id > ${afterId} AND ${test} ORDER BY id LIMIT ${limit}`);
     },
 
+    /** Directory nodes whose own name is this one or fits this GLOB pattern. */
+    async dirsNamed(t: { op: "exact"; name: string } | { op: "glob" | "like"; pattern: string }) {
+      const test = t.op === "exact"
+        ? sql`n.name = ${t.name}`
+        : t.op === "glob"
+        ? sql`n.name GLOB ${t.pattern}`
+        : sql`n.name LIKE ${t.pattern} ESCAPE '\\'`;
+      const r = await rows<{ id: number }>(sql`SELECT d.id FROM index_dirs d
+        JOIN index_names n ON n.id = d.name_id WHERE ${test} ORDER BY d.id`);
+      return r.map((x) => x.id);
+    },
     async findDirIds(pairs: readonly Pair[]): Promise<(number | undefined)[]> {
       const out: (number | undefined)[] = new Array(pairs.length);
       let base = 0;
@@ -302,16 +328,49 @@ function queries(db: Db) {
       }
       return out;
     },
-    async insertSnapshotDirs(seq: number, pairs: readonly Pair[]) {
-      for (const part of chunks(pairs)) {
-        await sql`INSERT INTO index_snapshot_dirs (snapshot_seq, dir_id, listing_id)
-          SELECT ${seq}, value ->> 0, value ->> 1 FROM json_each(${json(part)})`.execute(db);
+    async insertSnapshotDirs(seq: number, dirs: readonly SnapshotDirRow[]) {
+      for (const part of chunks(dirs)) {
+        await sql`INSERT INTO index_snapshot_dirs
+          (snapshot_seq, dir_id, listing_id, item_count, total_size)
+          SELECT ${seq}, value ->> 0, value ->> 1, value ->> 2, value ->> 3
+          FROM json_each(${json(part)})`.execute(db);
       }
     },
-    async snapshotDir(seq: number, dirId: number): Promise<number | undefined> {
-      const r = await db.selectFrom("index_snapshot_dirs").select("listing_id")
+    async snapshotDir(seq: number, dirId: number): Promise<DirRow | undefined> {
+      const r = await db.selectFrom("index_snapshot_dirs").selectAll()
         .where("snapshot_seq", "=", seq).where("dir_id", "=", dirId).executeTakeFirst();
-      return r?.listing_id;
+      return r && {
+        seq,
+        dirId,
+        listingId: r.listing_id,
+        itemCount: r.item_count,
+        totalSize: r.total_size,
+      };
+    },
+    /** Totals of the child directories of `parentId` in snapshot `seq`, by their name id. */
+    async childDirTotals(seq: number, parentId: number): Promise<Map<number, DirTotals>> {
+      const r = await rows<DirTotals & { nameId: number }>(sql`SELECT d.name_id AS "nameId",
+        s.item_count AS "itemCount", s.total_size AS "totalSize" FROM index_dirs d
+        JOIN index_snapshot_dirs s ON s.snapshot_seq = ${seq} AND s.dir_id = d.id
+        WHERE d.parent_id = ${parentId}`);
+      return new Map(r.map((x) => [x.nameId, x]));
+    },
+    /** Rows of the directories named (parent id, name id), in any snapshot. */
+    async dirRowsByName(
+      pairs: readonly Pair[],
+    ): Promise<(DirRow & { parentId: number; nameId: number })[]> {
+      const out: (DirRow & { parentId: number; nameId: number })[] = [];
+      for (const part of chunks(pairs, 2000)) {
+        out.push(
+          ...await rows<DirRow & { parentId: number; nameId: number }>(sql`SELECT
+            d.parent_id AS "parentId", d.name_id AS "nameId", s.snapshot_seq AS seq,
+            s.dir_id AS "dirId", s.listing_id AS "listingId", s.item_count AS "itemCount",
+            s.total_size AS "totalSize" FROM json_each(${json(part)}) j CROSS JOIN index_dirs d
+            ON d.parent_id = j.value ->> 0 AND d.name_id = j.value ->> 1
+            JOIN index_snapshot_dirs s ON s.dir_id = d.id`),
+        );
+      }
+      return out;
     },
     /** A snapshot's directories in dir id order, from `afterDirId`, at most `limit`. */
     async snapshotDirs(seq: number, afterDirId = -1, limit = -1): Promise<Pair[]> {

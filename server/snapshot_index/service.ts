@@ -11,11 +11,10 @@ import { listDirectory } from "./browse.ts";
 import type { DirectoryPage, ListDirectoryOptions } from "./browse.ts";
 import { diffSnapshots } from "./diff.ts";
 import type { DiffOptions, DiffResult } from "./diff.ts";
-import { joinPath, splitPath } from "./entry.ts";
 import type { Entry } from "./entry.ts";
 import { dropSnapshotVersion } from "./gc.ts";
 import type { DropStats } from "./gc.ts";
-import { batchesOf, newIds, writeBatch } from "./ingest.ts";
+import { batchesOf, writeBatch } from "./ingest.ts";
 import { ListingCache } from "./listing_cache.ts";
 import { entriesFromLines, newLineStats } from "./parsers.ts";
 import type { ListingFormat, ListingSnapshotLine } from "./parsers.ts";
@@ -55,14 +54,16 @@ function checkMeta(m: SnapshotMeta) {
   if (!Number.isSafeInteger(m.time)) throw new ValidationError("Snapshot time must be Unix ms");
 }
 
+/** Absolute, no empty, "." or ".." names, no NUL, no trailing "/" (what the parsers produce). */
+const CLEAN_PATH = /^(?:\/(?!\.\.?(?:\/|$))[^/\0]+)+$/;
+
 async function buildTree(entries: AsyncIterable<Entry> | Iterable<Entry>) {
   const builder = new TreeBuilder();
   let bad = 0;
   for await (const e of entries) {
-    const names = splitPath(e.path);
-    if (!names || names.length === 0) bad++;
-    else if (!Number.isFinite(e.size) || (e.mtime !== null && !Number.isFinite(e.mtime))) bad++;
-    else builder.add(e.path.endsWith("/") ? { ...e, path: joinPath(names) } : e);
+    if (!CLEAN_PATH.test(e.path) || !Number.isFinite(e.size)) bad++;
+    else if (e.mtime !== null && !Number.isFinite(e.mtime)) bad++;
+    else builder.add(e);
   }
   const tree = builder.finish();
   return { tree, skipped: bad + builder.rejected + tree.duplicates };
@@ -106,11 +107,11 @@ export function createSnapshotIndexService(deps: {
   ): Promise<IngestResult> {
     const seq = await repo.insertLoadingSnapshot(meta, clock.now());
     try {
-      const ids = newIds(tree.dirs[0]);
+      const state = { looked: 0, added: 0 };
       let listingsAdded = 0;
       let listingsReused = 0;
       for (const dirs of batchesOf(tree.dirs)) {
-        const s = await repo.transaction((q) => writeBatch(q, seq, { dirs, ids }));
+        const s = await repo.transaction((q) => writeBatch(q, seq, { dirs, state }));
         listingsAdded += s.listingsAdded;
         listingsReused += s.listingsReused;
       }

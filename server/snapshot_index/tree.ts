@@ -3,8 +3,9 @@
  * whatever order the listing came in. Directories the listing never named (restic does not list
  * "/", a borg archive of /home/a/x does not list /home) are made as implicit directories.
  * `finish` sorts each directory's children by name, drops duplicate names (counted), computes
- * item counts and recursive sizes bottom-up, and hashes each directory's content, so that an
- * unchanged directory is recognised without touching the database's names.
+ * item counts and recursive sizes bottom-up, and hashes each directory's listing, so that an
+ * unchanged directory is recognised without touching the database's names. The totals are not
+ * part of the listing (nor of its hash): they change whenever anything below changes.
  */
 import { createHash } from "node:crypto";
 import { DIR_CODE, TYPE_CODE } from "./entry.ts";
@@ -14,8 +15,8 @@ export interface Child {
   name: string;
   type: number;
   mode: number;
+  /** Bytes; 0 for a directory (its total is on its DirNode). */
   size: number;
-  count: number;
   mtime: number | null;
   uid: number | null;
   gid: number | null;
@@ -24,16 +25,23 @@ export interface Child {
   link: string | null;
   dir: DirNode | null;
   implicit: boolean;
+  /** Set by the ingest once the name is interned (-1 before). */
+  nameId: number;
 }
 
 export interface DirNode {
-  /** Names from the root; the root has none. */
-  names: string[];
+  /** 0 for the root. */
+  depth: number;
   parent: DirNode | null;
   children: Child[];
   /** This directory's record in its parent's listing (null for the root). */
   self: Child | null;
   hash: Uint8Array | null;
+  /** Direct children, and the bytes of every non-directory under it. */
+  count: number;
+  total: number;
+  /** Set by the ingest once the directory node is interned (-1 before; the root is 0). */
+  id: number;
 }
 
 export interface FinishedTree {
@@ -51,20 +59,29 @@ function childOf(e: Entry, name: string): Child {
     type: TYPE_CODE[e.type] ?? TYPE_CODE.other,
     mode: e.mode & 0o7777,
     size: e.type === "dir" ? 0 : Math.max(0, Math.floor(e.size)),
-    count: 0,
     mtime: e.mtime === null ? null : Math.floor(e.mtime),
     uid: e.uid,
     gid: e.gid,
     user: e.user,
     group: e.group,
-    link: e.linkTarget,
+    link: e.type === "symlink" || e.type === "hardlink" ? e.linkTarget : null,
     dir: null,
     implicit: false,
+    nameId: -1,
   };
 }
 
 export class TreeBuilder {
-  readonly root: DirNode = { names: [], parent: null, children: [], self: null, hash: null };
+  readonly root: DirNode = {
+    depth: 0,
+    parent: null,
+    children: [],
+    self: null,
+    hash: null,
+    count: 0,
+    total: 0,
+    id: 0,
+  };
   private readonly dirs = new Map<string, DirNode>([["/", this.root]]);
   rejected = 0;
 
@@ -95,11 +112,14 @@ export class TreeBuilder {
 
   private attachDir(parent: DirNode, child: Child, path: string): DirNode {
     const node: DirNode = {
-      names: [...parent.names, child.name],
+      depth: parent.depth + 1,
       parent,
       children: [],
       self: child,
       hash: null,
+      count: 0,
+      total: 0,
+      id: -1,
     };
     child.dir = node;
     this.dirs.set(path, node);
@@ -142,16 +162,13 @@ export class TreeBuilder {
       const dir = order[i];
       duplicates += sortAndDedupe(dir);
       let total = 0;
-      for (const c of dir.children) total += c.size;
-      entryCount += dir.children.length;
-      if (dir.self) {
-        dir.self.size = total;
-        dir.self.count = dir.children.length;
-      }
+      for (const c of dir.children) total += c.dir ? c.dir.total : c.size;
+      dir.total = total;
+      dir.count = dir.children.length;
+      entryCount += dir.count;
       dir.hash = hashListing(dir.children);
     }
-    const totalSize = order[0].children.reduce((s, c) => s + c.size, 0);
-    return { dirs: order, entryCount, totalSize, duplicates };
+    return { dirs: order, entryCount, totalSize: this.root.total, duplicates };
   }
 }
 
@@ -175,20 +192,18 @@ function sortAndDedupe(dir: DirNode): number {
   return dropped;
 }
 
-/** 16 bytes of SHA-256 over everything a listing stores, with names as text. */
+const str = (x: string | null) => (x === null ? "-" : `${x.length}:${x}`);
+
+/**
+ * 16 bytes of SHA-256 over everything a listing stores, with names as text. Strings are
+ * length-prefixed, so no name can imitate a field boundary.
+ */
 export function hashListing(children: readonly Child[]): Uint8Array {
-  const rows = children.map((c) => [
-    c.name,
-    c.type,
-    c.mode,
-    c.size,
-    c.type === DIR_CODE ? c.count : 0,
-    c.mtime,
-    c.uid,
-    c.gid,
-    c.user,
-    c.group,
-    c.link,
-  ]);
-  return createHash("sha256").update("v1" + JSON.stringify(rows)).digest().subarray(0, 16);
+  let text = "v1";
+  for (const c of children) {
+    text += `|${str(c.name)},${c.type},${c.mode},${
+      c.type === DIR_CODE ? 0 : c.size
+    },${c.mtime},${c.uid},${c.gid},${str(c.user)}${str(c.group)}${str(c.link)}`;
+  }
+  return createHash("sha256").update(text).digest().subarray(0, 16);
 }
