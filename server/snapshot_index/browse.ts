@@ -106,41 +106,70 @@ export interface OrderOptions {
   foldersFirst: boolean;
 }
 
+/** Non-directory children in ascending (key, name) order, memoised on the cached listing. */
+const fileOrders = new WeakMap<Listing, Map<SortKey, Uint32Array>>();
+
+function fileOrder(l: Listing, sort: SortKey): Uint32Array {
+  let byKey = fileOrders.get(l);
+  if (!byKey) fileOrders.set(l, byKey = new Map());
+  let order = byKey.get(sort);
+  if (order) return order;
+  const stored = sort === "size" ? l.bySize : sort === "mtime" ? l.byMtime : null;
+  const out: number[] = [];
+  if (stored) { for (const i of stored) l.types[i] !== DIR_CODE && out.push(i); }
+  else for (let i = 0; i < l.length; i++) l.types[i] !== DIR_CODE && out.push(i);
+  if (!stored && sort !== "name") {
+    const key = sort === "size" ? l.sizes : l.mtimes.map((t) => (Number.isNaN(t) ? -Infinity : t));
+    out.sort((a, b) => key[a] - key[b] || a - b);
+  }
+  byKey.set(sort, order = Uint32Array.from(out));
+  return order;
+}
+
 /**
- * Child indexes of a listing in the requested order, ties by name; `desc` reverses it. Big
- * listings carry their size and time orders, so only their directories (few, whose sizes are
- * the per-snapshot totals in `dirSize`) are sorted here, and then merged in.
+ * The child indexes of one page, in the requested order (ties by name; `desc` reverses the
+ * whole order). Files come in their stored or memoised order; only the directories, whose sizes
+ * are this snapshot's totals (`dirSize`), are sorted per request, and merged in only as far as
+ * the page needs.
  */
-export function orderListing(l: Listing, dirSize: (i: number) => number, o: OrderOptions) {
+export function pageOfListing(
+  l: Listing,
+  dirSize: (i: number) => number,
+  o: OrderOptions & { offset: number; limit: number },
+): number[] {
   const key = o.sort === "size"
     ? (i: number) => (l.types[i] === DIR_CODE ? dirSize(i) : l.sizes[i])
     : o.sort === "mtime"
     ? (i: number) => (Number.isNaN(l.mtimes[i]) ? -Infinity : l.mtimes[i])
     : (i: number) => i;
-  const byKey = (a: number, b: number) => key(a) - key(b) || a - b;
+  const cmp = (a: number, b: number) => key(a) - key(b) || a - b;
   const dirs: number[] = [];
   for (let i = 0; i < l.length; i++) if (l.types[i] === DIR_CODE) dirs.push(i);
-  dirs.sort(byKey);
-  const stored = o.sort === "size" ? l.bySize : o.sort === "mtime" ? l.byMtime : null;
-  const files: number[] = [];
-  if (stored) { for (const i of stored) l.types[i] !== DIR_CODE && files.push(i); }
-  else for (let i = 0; i < l.length; i++) l.types[i] !== DIR_CODE && files.push(i);
-  if (!stored && o.sort !== "name") files.sort(byKey);
-  const out = o.foldersFirst ? [] : merge(dirs, files, byKey);
+  dirs.sort(cmp);
+  const files = fileOrder(l, o.sort);
+  const end = Math.min(o.offset + o.limit, dirs.length + files.length);
+  const out: number[] = [];
   if (o.foldersFirst) {
-    out.push(...(o.desc ? dirs.reverse() : dirs), ...(o.desc ? files.reverse() : files));
-  } else if (o.desc) out.reverse();
-  return out;
-}
-
-function merge(a: number[], b: number[], cmp: (x: number, y: number) => number): number[] {
-  const out = new Array<number>(a.length + b.length);
-  let i = 0;
-  let j = 0;
-  let k = 0;
-  while (i < a.length && j < b.length) out[k++] = cmp(a[i], b[j]) <= 0 ? a[i++] : b[j++];
-  while (i < a.length) out[k++] = a[i++];
-  while (j < b.length) out[k++] = b[j++];
+    const seq = (k: number) => (k < dirs.length ? dirs[k] : files[k - dirs.length]);
+    const D = dirs.length;
+    const F = files.length;
+    const rev = (k: number) => (k < D ? dirs[D - 1 - k] : files[F - 1 - (k - D)]);
+    for (let k = o.offset; k < end; k++) out.push(o.desc ? rev(k) : seq(k));
+    return out;
+  }
+  // Merge from the front (ascending) or from the back (descending) until the page is full.
+  let i = o.desc ? dirs.length - 1 : 0;
+  let j = o.desc ? files.length - 1 : 0;
+  const step = o.desc ? -1 : 1;
+  const inRange = (x: number, n: number) => x >= 0 && x < n;
+  for (let k = 0; k < end; k++) {
+    const takeDir = !inRange(j, files.length) ||
+      (inRange(i, dirs.length) && step * cmp(dirs[i], files[j]) <= 0);
+    const next = takeDir ? dirs[i] : files[j];
+    if (takeDir) i += step;
+    else j += step;
+    if (k >= o.offset) out.push(next);
+  }
   return out;
 }
 
@@ -159,12 +188,13 @@ export async function listDirectory(
   const l = (await loadListings(deps.cache, [row.listingId], deps.repo.listingData))
     .get(row.listingId)!;
   const totals = await deps.repo.childDirTotals(snap.seq, row.dirId);
-  const order = orderListing(l, (i) => totals.get(l.nameIds[i])?.totalSize ?? 0, {
+  const page = pageOfListing(l, (i) => totals.get(l.nameIds[i])?.totalSize ?? 0, {
     sort: o.sort ?? "name",
     desc: o.order === "desc",
     foldersFirst: o.foldersFirst ?? true,
+    offset,
+    limit,
   });
-  const page = order.slice(offset, offset + limit);
   const nameOf = await deps.repo.namesById(page.map((i) => l.nameIds[i]));
   const path = joinPath(names);
   return {

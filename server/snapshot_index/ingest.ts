@@ -21,10 +21,14 @@ export interface BatchStats {
   listingsReused: number;
 }
 
-/** What one ingest learns as it goes: how many of the names it looked up were new. */
-export interface IngestState {
-  looked: number;
-  added: number;
+/**
+ * The next free ids, read at the start of each batch. Writers run one at a time, so the ingest
+ * numbers what it inserts itself and never has to read ids back.
+ */
+interface NextIds {
+  name: number;
+  dir: number;
+  listing: number;
 }
 
 /** Splits the directories (parents first) into batches of about BATCH_ENTRIES children. */
@@ -45,52 +49,36 @@ export function batchesOf(dirs: readonly DirNode[], size = BATCH_ENTRIES): DirNo
   return out;
 }
 
-/**
- * Interns the names of these children. Looking a name up first is cheapest when most exist (a
- * similar snapshot); when most were new so far (a first snapshot), inserting first saves a
- * lookup per name.
- */
-async function internNames(q: SnapshotIndexQueries, children: readonly Child[], st: IngestState) {
+/** Interns the names of these children (new names in sorted order: appends, not splits). */
+async function internNames(q: SnapshotIndexQueries, children: readonly Child[], next: NextIds) {
   const index = new Map<string, number>();
   const want: string[] = [];
   for (const c of children) {
     if (c.nameId < 0 && !index.has(c.name)) index.set(c.name, want.push(c.name) - 1);
   }
   if (want.length === 0) return;
-  let found: (number | undefined)[];
-  if (st.added > st.looked / 2) {
-    await q.insertNames(want);
-    found = await q.findNameIds(want);
-  } else {
-    found = await q.findNameIds(want);
-    const missing = want.filter((_, i) => found[i] === undefined);
-    if (missing.length) {
-      await q.insertNames(missing);
-      const again = await q.findNameIds(missing);
-      let k = 0;
-      for (let i = 0; i < found.length; i++) if (found[i] === undefined) found[i] = again[k++];
-      st.added += missing.length;
-    }
-  }
-  st.looked += want.length;
+  const found = await q.findNameIds(want);
+  const missing = want.filter((_, i) => found[i] === undefined).sort(); // native string sort
+  await q.insertNames(next.name + 1, missing);
+  for (const name of missing) found[index.get(name)!] = ++next.name;
   for (const c of children) if (c.nameId < 0) c.nameId = found[index.get(c.name)!]!;
 }
 
 /** Gives every directory of the batch its node id, one depth at a time. */
-async function internDirs(q: SnapshotIndexQueries, dirs: readonly DirNode[], st: IngestState) {
+async function internDirs(q: SnapshotIndexQueries, dirs: readonly DirNode[], next: NextIds) {
   const todo = dirs.filter((d) => d.self !== null);
   for (let i = 0; i < todo.length;) {
     let j = i;
     while (j < todo.length && todo[j].depth === todo[i].depth) j++;
     const level = todo.slice(i, j);
-    await internNames(q, level.map((d) => d.self!), st);
-    const pairs = level.map((d): Pair => [d.parent!.id, d.self!.nameId]);
-    let found = await q.findDirIds(pairs);
-    if (found.includes(undefined)) {
-      await q.insertDirs(pairs.filter((_, k) => found[k] === undefined));
-      found = await q.findDirIds(pairs);
-    }
-    level.forEach((d, k) => d.id = found[k]!);
+    await internNames(q, level.map((d) => d.self!), next);
+    const found = await q.findDirIds(level.map((d): Pair => [d.parent!.id, d.self!.nameId]));
+    const added: [number, number, number][] = [];
+    level.forEach((d, k) => {
+      d.id = found[k] ?? ++next.dir;
+      if (found[k] === undefined) added.push([d.id, d.parent!.id, d.self!.nameId]);
+    });
+    await q.insertDirs(added);
     i = j;
   }
 }
@@ -99,20 +87,19 @@ async function internDirs(q: SnapshotIndexQueries, dirs: readonly DirNode[], st:
 export async function writeBatch(
   q: SnapshotIndexQueries,
   seq: number,
-  batch: { dirs: readonly DirNode[]; state: IngestState },
+  dirs: readonly DirNode[],
 ): Promise<BatchStats> {
-  const { dirs, state } = batch;
-  await internDirs(q, dirs, state);
+  const next = await q.maxIds();
+  await internDirs(q, dirs, next);
   const listingIds = await q.findListingIds(dirs.map((d) => d.hash!));
   const known = dirs.map((_, k) => k).filter((k) => listingIds[k] !== undefined);
   const inUse = await q.pairsInUse(known.map((k): Pair => [dirs[k].id, listingIds[k]!]));
   const reused = new Set(known.filter((_, i) => inUse[i]));
   const fresh = dirs.filter((_, k) => !reused.has(k));
-  await internNames(q, fresh.flatMap((d) => d.children), state);
-  const added = await addListings(q, dirs.filter((_, k) => listingIds[k] === undefined));
-  dirs.forEach((d, k) => listingIds[k] ??= added.get(d.hash!));
-  const children = fresh.flatMap((d) => d.children.map((c): Pair => [c.nameId, d.id]));
-  await q.insertChildren(children.sort((a, b) => a[0] - b[0] || a[1] - b[1]));
+  await internNames(q, fresh.flatMap((d) => d.children), next);
+  const added = await addListings(q, dirs.filter((_, k) => listingIds[k] === undefined), next);
+  dirs.forEach((d, k) => listingIds[k] ??= added.get(hex(d.hash!)));
+  await q.insertChildren(sortedChildren(fresh));
   await q.insertSnapshotDirs(
     seq,
     dirs.map((d, k): SnapshotDirRow => [d.id, listingIds[k]!, d.count, d.total]),
@@ -120,20 +107,45 @@ export async function writeBatch(
   return { listingsAdded: added.size, listingsReused: known.length };
 }
 
-/** Stores the listings of these directories (one per distinct hash); their ids by hash. */
-async function addListings(q: SnapshotIndexQueries, dirs: readonly DirNode[]) {
-  const byHash = new Map<Uint8Array, number>();
-  if (dirs.length === 0) return byHash;
+const DIR_SPAN = 2 ** 26;
+
+/**
+ * The (name, dir) pairs of these directories' children in key order, so the inserts walk the
+ * index instead of jumping around it; packed into one number each for a native sort.
+ */
+function sortedChildren(dirs: readonly DirNode[]): Pair[] {
+  let n = 0;
+  for (const d of dirs) n += d.children.length;
+  const packed = new Float64Array(n);
+  let k = 0;
+  let packable = true;
+  for (const d of dirs) {
+    for (const c of d.children) {
+      packable &&= c.nameId < DIR_SPAN * 2 && d.id < DIR_SPAN;
+      packed[k++] = c.nameId * DIR_SPAN + d.id;
+    }
+  }
+  if (!packable) return dirs.flatMap((d) => d.children.map((c): Pair => [c.nameId, d.id]));
+  packed.sort();
+  return Array.from(packed, (x): Pair => [Math.floor(x / DIR_SPAN), x % DIR_SPAN]);
+}
+
+const hex = (h: Uint8Array) => Buffer.from(h.buffer, h.byteOffset, h.byteLength).toString("hex");
+
+/** Stores the listings of these directories, one per distinct hash; their ids by hex hash. */
+async function addListings(q: SnapshotIndexQueries, dirs: readonly DirNode[], next: NextIds) {
   const distinct = new Map<string, DirNode>();
-  for (const d of dirs) distinct.set(Buffer.from(d.hash!).toString("hex"), d);
-  const list = [...distinct.values()];
-  await q.insertListings(list.map((d) => ({
-    hash: d.hash!,
-    entryCount: d.children.length,
-    data: encodeListing(d.children),
-  })));
-  const ids = await q.findListingIds(list.map((d) => d.hash!));
-  const idOf = new Map([...distinct.keys()].map((h, i) => [h, ids[i]!]));
-  for (const d of dirs) byHash.set(d.hash!, idOf.get(Buffer.from(d.hash!).toString("hex"))!);
-  return byHash;
+  for (const d of dirs) distinct.set(hex(d.hash!), d);
+  const ids = new Map<string, number>();
+  const rows = [...distinct].map(([h, d]) => {
+    ids.set(h, ++next.listing);
+    return {
+      id: next.listing,
+      hash: d.hash!,
+      entryCount: d.children.length,
+      data: encodeListing(d.children),
+    };
+  });
+  await q.insertListings(rows);
+  return ids;
 }

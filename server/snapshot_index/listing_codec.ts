@@ -128,10 +128,20 @@ export function encodeListing(rows: readonly ListingRow[]): Uint8Array {
   w.byte(VERSION);
   w.uint(rows.length);
   const owners = new Map<string, number>();
+  let last: ListingRow | null = null;
+  let lastIndex = 0;
   const ownerOf = rows.map((r) => {
+    if (
+      last && r.uid === last.uid && r.gid === last.gid && r.user === last.user &&
+      r.group === last.group
+    ) {
+      return lastIndex; // neighbours mostly share an owner: skip building the key
+    }
     const key = ownerKey(r);
     let i = owners.get(key);
     if (i === undefined) owners.set(key, i = owners.size);
+    last = r;
+    lastIndex = i;
     return i;
   });
   w.uint(owners.size);

@@ -6,12 +6,14 @@
  * in one transaction (`transaction`).
  */
 import { Buffer } from "node:buffer";
-import { sql } from "kysely";
+import { CompiledQuery, sql } from "kysely";
 import type { RawBuilder } from "kysely";
 import type { Db } from "../db/connect.ts";
 import type { IndexedSnapshotState } from "../db/schema_snapshot_index.ts";
 
 const CHUNK = 10_000;
+/** Rows per multi-row INSERT: the same text for every full chunk, so one prepared statement. */
+const INSERT_ROWS = 500;
 
 export interface SnapshotMeta {
   id: string;
@@ -103,6 +105,25 @@ function toSnapshot(r: {
   };
 }
 
+/**
+ * Inserts rows with one multi-row VALUES statement per INSERT_ROWS rows, bound parameters and no
+ * query builder in between: three times faster than json_each for bulk writes.
+ */
+async function insertRows(
+  db: Db,
+  head: string,
+  rows: readonly (readonly unknown[])[],
+  tail = "",
+) {
+  if (rows.length === 0) return;
+  const tuple = `(${rows[0].map(() => "?").join(", ")})`;
+  for (let i = 0; i < rows.length; i += INSERT_ROWS) {
+    const part = rows.slice(i, i + INSERT_ROWS);
+    const text = `${head} VALUES ${new Array(part.length).fill(tuple).join(", ")} ${tail}`;
+    await db.executeQuery(CompiledQuery.raw(text, part.flat()));
+  }
+}
+
 function queries(db: Db) {
   const rows = async <T>(q: RawBuilder<T>) => (await q.execute(db)).rows;
   const snapshots = () =>
@@ -177,10 +198,24 @@ function queries(db: Db) {
       }
       return out;
     },
-    async insertNames(names: readonly string[]) {
-      for (const part of chunks([...names].sort())) {
-        await sql`INSERT INTO index_names (name) SELECT value FROM json_each(${json(part)})
-          WHERE true ON CONFLICT (name) DO NOTHING`.execute(db);
+    /** The largest ids in use, so that one writer can number what it inserts itself. */
+    async maxIds(): Promise<{ name: number; dir: number; listing: number }> {
+      const r = await rows<{ name: number; dir: number; listing: number }>(sql`SELECT
+        (SELECT ifnull(max(id), 0) FROM index_names) AS name,
+        (SELECT ifnull(max(id), 0) FROM index_dirs) AS dir,
+        (SELECT ifnull(max(id), 0) FROM index_listings) AS listing`);
+      return r[0];
+    },
+    /**
+     * New names, numbered firstId, firstId + 1, … in the order given. One JSON array per chunk:
+     * binding a parameter per string costs twice as much.
+     */
+    async insertNames(firstId: number, names: readonly string[]) {
+      let base = firstId;
+      for (const part of chunks(names)) {
+        await sql`INSERT INTO index_names (id, name)
+          SELECT ${base} + key, value FROM json_each(${json(part)})`.execute(db);
+        base += part.length;
       }
     },
     async namesById(ids: readonly number[]): Promise<Map<number, string>> {
@@ -228,12 +263,9 @@ function queries(db: Db) {
       }
       return out;
     },
-    async insertDirs(pairs: readonly Pair[]) {
-      for (const part of chunks(pairs)) {
-        await sql`INSERT INTO index_dirs (parent_id, name_id)
-          SELECT value ->> 0, value ->> 1 FROM json_each(${json(part)})
-          WHERE true ON CONFLICT DO NOTHING`.execute(db);
-      }
+    /** New directory nodes: [id, parent id, name id]. */
+    insertDirs(dirs: readonly [number, number, number][]) {
+      return insertRows(db, "INSERT INTO index_dirs (id, parent_id, name_id)", dirs);
     },
     /** The id of the directory at these names from the root (0), if the index has it. */
     async resolveDir(names: readonly string[]): Promise<number | undefined> {
@@ -272,14 +304,14 @@ function queries(db: Db) {
       }
       return out;
     },
-    async insertListings(
-      ls: readonly { hash: Uint8Array; data: Uint8Array; entryCount: number }[],
+    insertListings(
+      ls: readonly { id: number; hash: Uint8Array; data: Uint8Array; entryCount: number }[],
     ) {
-      for (const part of chunks(ls, 300)) {
-        await db.insertInto("index_listings")
-          .values(part.map((l) => ({ hash: l.hash, data: l.data, entry_count: l.entryCount })))
-          .onConflict((oc) => oc.column("hash").doNothing()).execute();
-      }
+      return insertRows(
+        db,
+        "INSERT INTO index_listings (id, hash, entry_count, data)",
+        ls.map((l) => [l.id, l.hash, l.entryCount, l.data]),
+      );
     },
     async listingData(ids: readonly number[]): Promise<Map<number, Uint8Array>> {
       const out = new Map<number, Uint8Array>();
@@ -328,13 +360,12 @@ function queries(db: Db) {
       }
       return out;
     },
-    async insertSnapshotDirs(seq: number, dirs: readonly SnapshotDirRow[]) {
-      for (const part of chunks(dirs)) {
-        await sql`INSERT INTO index_snapshot_dirs
-          (snapshot_seq, dir_id, listing_id, item_count, total_size)
-          SELECT ${seq}, value ->> 0, value ->> 1, value ->> 2, value ->> 3
-          FROM json_each(${json(part)})`.execute(db);
-      }
+    insertSnapshotDirs(seq: number, dirs: readonly SnapshotDirRow[]) {
+      return insertRows(
+        db,
+        "INSERT INTO index_snapshot_dirs (snapshot_seq, dir_id, listing_id, item_count, total_size)",
+        dirs.map((d) => [seq, ...d]),
+      );
     },
     async snapshotDir(seq: number, dirId: number): Promise<DirRow | undefined> {
       const r = await db.selectFrom("index_snapshot_dirs").selectAll()
@@ -412,12 +443,13 @@ function queries(db: Db) {
       }
       return out;
     },
-    async insertChildren(pairs: readonly Pair[]) {
-      for (const part of chunks(pairs)) {
-        await sql`INSERT INTO index_children (name_id, dir_id)
-          SELECT value ->> 0, value ->> 1 FROM json_each(${json(part)})
-          WHERE true ON CONFLICT DO NOTHING`.execute(db);
-      }
+    insertChildren(pairs: readonly Pair[]) {
+      return insertRows(
+        db,
+        "INSERT INTO index_children (name_id, dir_id)",
+        pairs,
+        "ON CONFLICT DO NOTHING",
+      );
     },
     async deleteChildren(pairs: readonly Pair[]) {
       for (const part of chunks(pairs)) {

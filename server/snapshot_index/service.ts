@@ -60,11 +60,14 @@ const CLEAN_PATH = /^(?:\/(?!\.\.?(?:\/|$))[^/\0]+)+$/;
 async function buildTree(entries: AsyncIterable<Entry> | Iterable<Entry>) {
   const builder = new TreeBuilder();
   let bad = 0;
-  for await (const e of entries) {
+  const add = (e: Entry) => {
     if (!CLEAN_PATH.test(e.path) || !Number.isFinite(e.size)) bad++;
     else if (e.mtime !== null && !Number.isFinite(e.mtime)) bad++;
     else builder.add(e);
-  }
+  };
+  // An array (or any sync iterable) is walked without a microtask per entry.
+  if (Symbol.iterator in entries) { for (const e of entries) add(e); }
+  else for await (const e of entries) add(e);
   const tree = builder.finish();
   return { tree, skipped: bad + builder.rejected + tree.duplicates };
 }
@@ -107,11 +110,10 @@ export function createSnapshotIndexService(deps: {
   ): Promise<IngestResult> {
     const seq = await repo.insertLoadingSnapshot(meta, clock.now());
     try {
-      const state = { looked: 0, added: 0 };
       let listingsAdded = 0;
       let listingsReused = 0;
       for (const dirs of batchesOf(tree.dirs)) {
-        const s = await repo.transaction((q) => writeBatch(q, seq, { dirs, state }));
+        const s = await repo.transaction((q) => writeBatch(q, seq, dirs));
         listingsAdded += s.listingsAdded;
         listingsReused += s.listingsReused;
       }
