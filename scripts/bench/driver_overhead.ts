@@ -2,7 +2,9 @@
  * Driver overhead: the wall time of a first backup run through the restic and borg drivers,
  * divided by the same command (same binary, arguments and environment) run directly on the
  * same data, side by side in one run. Each timed run gets a fresh repository (and cache), so
- * every run does the same work; runs alternate direct/driver to share any drift.
+ * every run does the same work; runs alternate direct/driver to share any drift, and the disk
+ * is synced before each one. On a shared 2-core machine the spread between runs of the same
+ * kind is larger than the overhead: use several rounds and read the medians.
  *
  *   deno run -A scripts/bench/driver_overhead.ts
  *   CAIRN_BENCH_MB=1024 CAIRN_BENCH_FILES=20000 CAIRN_BENCH_ROUNDS=2 deno run -A scripts/bench/driver_overhead.ts
@@ -52,6 +54,11 @@ async function timeDirect(
   return elapsed;
 }
 
+/** Flushes the previous run's writes, so a run does not pay for the one before it. */
+async function settleDisk(): Promise<void> {
+  await new Deno.Command("sync", { stdin: "null", stdout: "null", stderr: "null" }).output();
+}
+
 function sampleRss(): { stop(): number } {
   let peak = Deno.memoryUsage().rss;
   const timer = setInterval(() => (peak = Math.max(peak, Deno.memoryUsage().rss)), 50);
@@ -68,6 +75,7 @@ async function benchRestic(src: string, work: string, sample: Sample): Promise<v
         cacheDir: join(dir, "cache"),
       });
       if ((await d.run("init", {})).status !== "ok") throw new Error("restic init failed");
+      await settleDisk();
       if (via === "direct") {
         const env = {
           RESTIC_REPOSITORY: join(dir, "repo"),
@@ -103,6 +111,7 @@ async function benchBorg(src: string, work: string, sample: Sample): Promise<voi
       };
       const d = createBorgDriver(config);
       if ((await d.run("init", {})).status !== "ok") throw new Error("borg init failed");
+      await settleDisk();
       const options = { archive: "bench", sources: [src], compression: "lz4" };
       if (via === "direct") {
         const location = borgRepositoryAccess(config.repository).location;
