@@ -42,6 +42,23 @@ export interface CaptureContext {
   secrets: string[];
 }
 
+export interface CaseSpec<R> {
+  name: string;
+  /** What the case shows, for the manifest. */
+  shows: string;
+  run: () => Promise<{ command: string; exitCode: number | null; signal: string | null } & R>;
+}
+
+/** Records one driver run as the named case. */
+export function captureWith(recorder: Recorder) {
+  return async <R>(spec: CaseSpec<R>) => {
+    recorder.use(spec.name, spec.shows);
+    const r = await spec.run();
+    recorder.done(spec.name, r);
+    return r;
+  };
+}
+
 export const DROP_READ_CAPS = [
   "setpriv",
   "--inh-caps=-dac_override,-dac_read_search",

@@ -5,16 +5,17 @@
  *
  * Under Deno we use Deno.Command: Deno's node:child_process reports the signal it sent instead
  * of the child's real exit code on 'exit', and the drivers need the real code (restic exits
- * 130 after a graceful SIGINT, borg 2). Under Node we use node:child_process, which reports
- * both correctly. Children start in their own process group (`newProcessGroup`), so a forced
+ * 130 after a graceful SIGINT, borg 2); it also keeps the Node compatibility layer out of an
+ * idle agent. Under Node we use node:child_process, loaded only there (Node ≥ 20.16's
+ * process.getBuiltinModule), which reports both correctly. Children start in their own process group (`newProcessGroup`), so a forced
  * kill can take the tool's helpers (ssh) with it.
  *
  * Output is read as it comes: stderr always line by line; stdout line by line or as raw bytes
  * (restic dump, borg extract --stdout), with backpressure when the byte sink returns a promise.
  * `exited` settles only after both streams are drained, so no line arrives after it.
  */
-import { spawn as nodeSpawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import type { spawn as NodeSpawn } from "node:child_process";
+import { createLineSplitter, drain, DRAIN_GRACE_MS, lineSink, pump } from "./process_lines.ts";
 
 export type StreamName = "stdout" | "stderr";
 export type KillSignal = "SIGINT" | "SIGTERM" | "SIGKILL";
@@ -70,46 +71,9 @@ function startReasonText(reason: ProcessStartError["reason"], cause: unknown): s
 }
 
 export const DEFAULT_INHERITED_ENV = ["PATH", "HOME"];
-/** Lines longer than this are cut (a runaway tool must not exhaust memory). */
-export const MAX_LINE_CHARS = 32 * 1024 * 1024;
-/**
- * How long output is still read after the process exited. A helper the tool started (ssh)
- * can keep the pipe open after the tool is gone; its late output is not worth a hang.
- */
-export const DRAIN_GRACE_MS = 2000;
-
 /** Spawns with Deno.Command under Deno, node:child_process under Node. */
-export const spawnProcess: SpawnProcess = (command, options) => {
-  const deno = (globalThis as { Deno?: unknown }).Deno;
-  return deno ? startDenoProcess(command, options) : startNodeProcess(command, options);
-};
-
-/**
- * Splits decoded text into lines; "\r\n" and a lone trailing "\r" end a line too. Keeps the
- * unfinished rest until more text or `end()` arrives.
- */
-export function createLineSplitter(onLine: (line: string) => void): {
-  push(text: string): void;
-  end(): void;
-} {
-  let rest = "";
-  const emit = (line: string) => onLine(line.endsWith("\r") ? line.slice(0, -1) : line);
-  return {
-    push(text) {
-      const parts = (rest + text).split("\n");
-      rest = parts.pop() ?? "";
-      if (rest.length > MAX_LINE_CHARS) {
-        emit(rest.slice(0, MAX_LINE_CHARS));
-        rest = "";
-      }
-      for (const line of parts) emit(line);
-    },
-    end() {
-      if (rest) emit(rest);
-      rest = "";
-    },
-  };
-}
+export const spawnProcess: SpawnProcess = (command, options) =>
+  deno() ? startDenoProcess(command, options) : startNodeProcess(command, options);
 
 /** The environment a child gets: the inherited names, then the explicit variables. */
 export function childEnv(
@@ -134,66 +98,30 @@ function sinkOf(options: SpawnOptions): Sink {
   return { line: onLine, bytes: options.onStdoutBytes };
 }
 
-interface Pump {
-  done: Promise<void>;
-  /** Stops reading (the tool exited but a helper it left behind still holds the pipe). */
-  stop(): void;
+const deno = () => (globalThis as { Deno?: typeof Deno }).Deno;
+
+/** A Node built-in module, loaded only when running under Node. */
+function nodeBuiltin<T>(name: string): T {
+  const proc = (globalThis as { process?: { getBuiltinModule?: (n: string) => unknown } }).process;
+  if (!proc?.getBuiltinModule) throw new Error("The agent needs Deno 2 or Node 20.16 or newer");
+  return proc.getBuiltinModule(name) as T;
 }
 
-function pump(
-  stream: ReadableStream<Uint8Array>,
-  onChunk: (chunk: Uint8Array) => void | Promise<void>,
-): Pump {
-  const reader = stream.getReader();
-  const done = (async () => {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) return;
-      await onChunk(value);
-    }
-  })();
-  return {
-    done,
-    stop: () =>
-      void reader.cancel().catch(() => {
-        // Cancelling an already closed or errored stream has nothing left to release.
-      }),
-  };
-}
-
-function lineSink(onLine: (line: string) => void) {
-  const splitter = createLineSplitter(onLine);
-  const decoder = new TextDecoder();
-  return {
-    chunk: (chunk: Uint8Array) => splitter.push(decoder.decode(chunk, { stream: true })),
-    end: () => {
-      splitter.push(decoder.decode());
-      splitter.end();
-    },
-  };
-}
-
-/** Waits for the pumps, but stops them DRAIN_GRACE_MS after the process itself exited. */
-async function drain(exit: Promise<unknown>, pumps: Pump[]): Promise<void> {
-  await exit;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const grace = new Promise<void>((resolve) => {
-    timer = setTimeout(() => {
-      for (const p of pumps) p.stop();
-      resolve();
-    }, DRAIN_GRACE_MS);
-  });
-  await Promise.race([Promise.all(pumps.map((p) => p.done)), grace]).finally(() =>
-    clearTimeout(timer)
-  );
-  await Promise.all(pumps.map((p) => p.done));
+function dirExists(path: string): boolean {
+  const d = deno();
+  if (!d) return nodeBuiltin<{ existsSync(p: string): boolean }>("node:fs").existsSync(path);
+  try {
+    return d.statSync(path).isDirectory;
+  } catch {
+    return false; // missing or unreadable: either way the child could not start there
+  }
 }
 
 /** Both runtimes report a missing working directory like a missing program; tell them apart. */
 function startReason(err: unknown, cwd: string | undefined): ProcessStartError["reason"] {
   const code = (err as { code?: string })?.code;
   const name = (err as { name?: string })?.name;
-  if ((name === "NotFound" || code === "ENOENT") && cwd && !existsSync(cwd)) {
+  if ((name === "NotFound" || code === "ENOENT") && cwd && !dirExists(cwd)) {
     return "no_working_dir";
   }
   if (name === "NotFound" || code === "ENOENT") return "not_found";
@@ -253,29 +181,14 @@ function startDenoProcess(command: string, options: SpawnOptions): ChildHandle {
 
 function startNodeProcess(command: string, options: SpawnOptions): ChildHandle {
   const mode = options.stdout ?? "lines";
-  const child = nodeSpawn(command, options.args, {
+  const { spawn } = nodeBuiltin<{ spawn: typeof NodeSpawn }>("node:child_process");
+  const child = spawn(command, options.args, {
     cwd: options.cwd,
     env: childEnv(options, (name) => process.env[name]),
     stdio: ["ignore", mode === "ignore" ? "ignore" : "pipe", "pipe"],
     detached: options.newProcessGroup ?? false,
   });
-  const sink = sinkOf(options);
-  let sinkError: unknown;
-  const stderr = createLineSplitter((l) => sink.line("stderr", l));
-  child.stderr?.setEncoding("utf8").on("data", (text: string) => stderr.push(text));
-  const stdout = createLineSplitter((l) => sink.line("stdout", l));
-  if (mode === "lines") child.stdout?.setEncoding("utf8").on("data", (t: string) => stdout.push(t));
-  if (mode === "bytes") {
-    child.stdout?.on("data", (chunk: Uint8Array) => {
-      const pending = sink.bytes?.(chunk);
-      if (!(pending instanceof Promise)) return;
-      child.stdout?.pause();
-      pending.then(() => child.stdout?.resume(), (err) => {
-        sinkError ??= err;
-        child.stdout?.resume();
-      });
-    });
-  }
+  const output = readNodeOutput(child, options);
   let done = false;
   const exited = new Promise<ExitStatus>((resolve, reject) => {
     child.once("error", (err) => {
@@ -292,8 +205,7 @@ function startNodeProcess(command: string, options: SpawnOptions): ChildHandle {
     });
     child.once("close", (code, signal) => {
       done = true;
-      stderr.end();
-      stdout.end();
+      const sinkError = output.end();
       if (sinkError) reject(sinkError);
       else resolve({ code: signal ? null : code, signal: signal ?? null });
     });
@@ -310,6 +222,35 @@ function startNodeProcess(command: string, options: SpawnOptions): ChildHandle {
         // The child can exit between the check and the signal; that race is not an error.
         if ((err as { code?: string }).code !== "ESRCH") throw err;
       }
+    },
+  };
+}
+
+/** Wires a Node child's pipes to the sinks; `end()` flushes and returns a byte-sink failure. */
+function readNodeOutput(child: ReturnType<typeof NodeSpawn>, options: SpawnOptions) {
+  const sink = sinkOf(options);
+  let sinkError: unknown;
+  const stderr = createLineSplitter((l) => sink.line("stderr", l));
+  child.stderr?.setEncoding("utf8").on("data", (text: string) => stderr.push(text));
+  const stdout = createLineSplitter((l) => sink.line("stdout", l));
+  const mode = options.stdout ?? "lines";
+  if (mode === "lines") child.stdout?.setEncoding("utf8").on("data", (t: string) => stdout.push(t));
+  if (mode === "bytes") {
+    child.stdout?.on("data", (chunk: Uint8Array) => {
+      const pending = sink.bytes?.(chunk);
+      if (!(pending instanceof Promise)) return;
+      child.stdout?.pause();
+      pending.then(() => child.stdout?.resume(), (err) => {
+        sinkError ??= err;
+        child.stdout?.resume();
+      });
+    });
+  }
+  return {
+    end(): unknown {
+      stderr.end();
+      stdout.end();
+      return sinkError;
     },
   };
 }

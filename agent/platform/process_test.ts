@@ -3,13 +3,8 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import {
-  createLineSplitter,
-  type ExitStatus,
-  ProcessStartError,
-  spawnProcess,
-  type StreamName,
-} from "./process.ts";
+import { createLineSplitter } from "./process_lines.ts";
+import { type ExitStatus, ProcessStartError, spawnProcess, type StreamName } from "./process.ts";
 
 function collect() {
   const lines: Array<[StreamName, string]> = [];

@@ -1,129 +1,149 @@
 /** The borg cases of scripts/capture_tool_output.ts (see there for the file format). */
 import { chmod, mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { RunResult } from "../../agent/tools/common/result.ts";
 import { type BorgConfig, createBorgDriver } from "../../agent/tools/borg/driver.ts";
 import { createResticDriver } from "../../agent/tools/restic/driver.ts";
 import { writeTree } from "../../test/tools/tree.ts";
-import { type CaptureContext, DROP_READ_CAPS } from "../capture_tool_output.ts";
+import { type CaptureContext, captureWith, DROP_READ_CAPS } from "../capture_tool_output.ts";
 
-type Capture = <R>(
-  name: string,
-  shows: string,
-  run: () => Promise<RunResult<R>>,
-) => Promise<RunResult<R>>;
 type Driver = ReturnType<typeof createBorgDriver>;
+
+interface Kit {
+  root: string;
+  src: string;
+  secrets: string[];
+  config: BorgConfig;
+  /** Recorded runs. */
+  d: Driver;
+  /** Set-up runs, not recorded. */
+  quiet: Driver;
+  recorded(over?: Partial<BorgConfig>): Driver;
+  capture: ReturnType<typeof captureWith>;
+}
 
 export async function captureBorg(ctx: CaptureContext): Promise<void> {
   const { root, recorder } = ctx;
-  const [passphrase, wrongPassphrase] = ctx.secrets;
   const src = join(root, "src");
   await writeTree(src, { files: 24, fileSize: 256 * 1024, perDir: 8 });
   const config: BorgConfig = {
     repository: { kind: "local", path: join(root, "repo") },
-    passphrase,
+    passphrase: ctx.secrets[0],
     baseDir: join(root, "base"),
   };
   const recorded = (over: Partial<BorgConfig> = {}) =>
     createBorgDriver({ ...config, ...over }, { spawn: recorder.spawn });
-  const quiet = createBorgDriver(config);
-  const capture: Capture = async (name, shows, run) => {
-    recorder.use(name, shows);
-    const r = await run();
-    recorder.done(name, r);
-    return r;
+  const kit: Kit = {
+    root,
+    src,
+    secrets: ctx.secrets,
+    config,
+    d: recorded(),
+    quiet: createBorgDriver(config),
+    recorded,
+    capture: captureWith(recorder),
   };
-  const d = recorded();
+  for (const cases of [createCases, listingCases, retentionCases, maintenanceCases]) {
+    await cases(kit);
+  }
+  for (const cases of [failureCases, lockedCase, cancelCase, wrongEngineCase]) await cases(kit);
+}
 
-  await capture("init", "borg init --encryption=repokey-blake2", () => d.run("init", {}));
+async function createCases({ d, quiet, root, src, recorded, capture }: Kit) {
+  await capture({
+    name: "init",
+    shows: "borg init --encryption=repokey-blake2",
+    run: () => d.run("init", {}),
+  });
   const big = join(root, "src-big");
   await writeTree(big, { files: 96, fileSize: 1024 * 1024, perDir: 16, seed: 3 });
-  await capture(
-    "backup_progress",
-    "create --progress --json --list of 96 MiB: progress, file status, result",
-    () =>
+  await capture({
+    name: "backup_progress",
+    shows: "create --progress --json --list of 96 MiB: progress, file status, result",
+    run: () =>
       d.run("backup", {
         archive: "host1-big",
         sources: [big],
         compression: "lz4",
         listFiles: true,
       }),
-  );
+  });
   await quiet.run("backup", { archive: "host1-first", sources: [src] });
   const partial = join(root, "partial");
   await mkdir(partial);
   await writeFile(join(partial, "readable.txt"), "readable\n");
   await writeFile(join(partial, "secret.txt"), "unreadable\n");
   await chmod(join(partial, "secret.txt"), 0o000);
-  await capture(
-    "backup_unreadable",
-    "exit 1: one unreadable file (run without read capabilities)",
-    () =>
+  await capture({
+    name: "backup_unreadable",
+    shows: "exit 1: one unreadable file (run without read capabilities)",
+    run: () =>
       recorded({ commandPrefix: DROP_READ_CAPS }).run("backup", {
         archive: "host1-partial",
         sources: [partial],
       }),
-  );
-  await capture("snapshots", "list --json", () => d.run("snapshots", {}));
-  await capture("stats", "info --json", () => d.run("stats", {}));
-  await capture(
-    "ls",
-    "list --json-lines of one archive",
-    () => d.run("ls", { archive: "host1-partial" }),
-  );
-  await retentionCases(d, quiet, src, capture);
-  await capture("compact", "compact after prune", () => d.run("compact", {}));
-  await capture("check", "check --info --progress", () => d.run("check", {}));
-  await capture(
-    "check_verify",
-    "check --verify-data of the last archive",
-    () => d.run("check", { verifyData: true, last: 1 }),
-  );
-  await mkdir(join(root, "restored"));
-  await capture(
-    "restore",
-    "extract --progress into an empty directory",
-    () => d.run("restore", { archive: "host1-first", target: join(root, "restored") }),
-  );
-  await capture("version", "borg --version", () => d.run("version", {}));
-  await capture(
-    "wrong_passphrase",
-    "list with a wrong passphrase",
-    () => recorded({ passphrase: wrongPassphrase }).run("snapshots", {}),
-  );
-  await capture(
-    "repo_missing",
-    "list on a directory with no repository",
-    () =>
-      recorded({ repository: { kind: "local", path: join(root, "nothing-here") } }).run(
-        "snapshots",
-        {},
-      ),
-  );
-  await lockedCase(config, capture, d, src);
-  await cancelCase(d, join(root, "src-cancel"), capture);
-  await wrongEngineCase(root, passphrase, recorded, capture);
+  });
 }
 
-async function retentionCases(d: Driver, quiet: Driver, src: string, capture: Capture) {
+async function listingCases({ d, capture }: Kit) {
+  await capture({ name: "snapshots", shows: "list --json", run: () => d.run("snapshots", {}) });
+  await capture({ name: "stats", shows: "info --json", run: () => d.run("stats", {}) });
+  await capture({
+    name: "ls",
+    shows: "list --json-lines of one archive",
+    run: () => d.run("ls", { archive: "host1-partial" }),
+  });
+}
+
+async function retentionCases({ d, quiet, src, capture }: Kit) {
   for (const [i, day] of [1, 1, 2, 3, 3, 4].entries()) {
     const timestamp = new Date(Date.UTC(2024, 0, day, 8 + i, 0, 0));
     await quiet.run("backup", { archive: `ret-${i}`, sources: [src], timestamp });
   }
   const keep = { daily: 2, last: 1 };
-  await capture(
-    "prune_dry_run",
-    "prune --list --dry-run keep-daily 2 keep-last 1, ret-*",
-    () => d.run("prune", { keep, globArchives: "ret-*", dryRun: true }),
-  );
-  await capture(
-    "prune",
-    "prune --list keep-daily 2 keep-last 1, ret-*",
-    () => d.run("prune", { keep, globArchives: "ret-*" }),
-  );
+  await capture({
+    name: "prune_dry_run",
+    shows: "prune --list --dry-run keep-daily 2 keep-last 1, ret-*",
+    run: () => d.run("prune", { keep, globArchives: "ret-*", dryRun: true }),
+  });
+  await capture({
+    name: "prune",
+    shows: "prune --list keep-daily 2 keep-last 1, ret-*",
+    run: () => d.run("prune", { keep, globArchives: "ret-*" }),
+  });
 }
 
-async function lockedCase(config: BorgConfig, capture: Capture, d: Driver, src: string) {
+async function maintenanceCases({ d, root, capture }: Kit) {
+  await capture({ name: "compact", shows: "compact after prune", run: () => d.run("compact", {}) });
+  await capture({ name: "check", shows: "check --info --progress", run: () => d.run("check", {}) });
+  await capture({
+    name: "check_verify",
+    shows: "check --verify-data of the last archive",
+    run: () => d.run("check", { verifyData: true, last: 1 }),
+  });
+  await mkdir(join(root, "restored"));
+  await capture({
+    name: "restore",
+    shows: "extract --progress into an empty directory",
+    run: () => d.run("restore", { archive: "host1-first", target: join(root, "restored") }),
+  });
+  await capture({ name: "version", shows: "borg --version", run: () => d.run("version", {}) });
+}
+
+async function failureCases({ root, secrets, recorded, capture }: Kit) {
+  await capture({
+    name: "wrong_passphrase",
+    shows: "list with a wrong passphrase",
+    run: () => recorded({ passphrase: secrets[1] }).run("snapshots", {}),
+  });
+  const nothing = { kind: "local" as const, path: join(root, "nothing-here") };
+  await capture({
+    name: "repo_missing",
+    shows: "list on a directory with no repository",
+    run: () => recorded({ repository: nothing }).run("snapshots", {}),
+  });
+}
+
+async function lockedCase({ config, d, src, capture }: Kit) {
   const holder = new Deno.Command("borg", {
     args: ["with-lock", (config.repository as { path: string }).path, "sleep", "20"],
     env: { BORG_PASSPHRASE: config.passphrase, BORG_BASE_DIR: config.baseDir, LANG: "C.UTF-8" },
@@ -132,45 +152,41 @@ async function lockedCase(config: BorgConfig, capture: Capture, d: Driver, src: 
     stderr: "null",
   }).spawn();
   await new Promise((r) => setTimeout(r, 1500));
-  await capture(
-    "locked",
-    "create while borg with-lock holds the repository",
-    () => d.run("backup", { archive: "host1-locked", sources: [src] }),
-  );
+  await capture({
+    name: "locked",
+    shows: "create while borg with-lock holds the repository",
+    run: () => d.run("backup", { archive: "host1-locked", sources: [src] }),
+  });
   holder.kill("SIGTERM");
   await holder.status;
 }
 
-async function cancelCase(d: Driver, src: string, capture: Capture) {
+async function cancelCase({ d, root, capture }: Kit) {
+  const src = join(root, "src-cancel");
   await writeTree(src, { files: 128, fileSize: 1024 * 1024, perDir: 16, seed: 2 });
   const abort = new AbortController();
-  await capture(
-    "cancel_sigint",
-    "a create stopped with SIGINT after its first byte progress",
-    () =>
+  await capture({
+    name: "cancel_sigint",
+    shows: "a create stopped with SIGINT after its first byte progress",
+    run: () =>
       d.run("backup", { archive: "host1-cancelled", sources: [src] }, {
         signal: abort.signal,
         onEvent: (e) => e.type === "progress" && e.bytes ? abort.abort() : undefined,
       }),
-  );
+  });
 }
 
-async function wrongEngineCase(
-  root: string,
-  password: string,
-  recorded: (over: Partial<BorgConfig>) => Driver,
-  capture: Capture,
-) {
+async function wrongEngineCase({ root, config, recorded, capture }: Kit) {
   const resticRepo = join(root, "restic-repo");
   const restic = createResticDriver({
     repository: { kind: "local", path: resticRepo },
-    password,
+    password: config.passphrase,
     cacheDir: join(root, "restic-cache"),
   });
   await restic.run("init", {});
-  await capture(
-    "wrong_engine",
-    "list on a restic repository",
-    () => recorded({ repository: { kind: "local", path: resticRepo } }).run("snapshots", {}),
-  );
+  await capture({
+    name: "wrong_engine",
+    shows: "list on a restic repository",
+    run: () => recorded({ repository: { kind: "local", path: resticRepo } }).run("snapshots", {}),
+  });
 }

@@ -39,7 +39,7 @@ export async function startRcloneRestServer(opts: RestServerOptions): Promise<Re
   await writeFile(htpasswd, lines.join("\n") + "\n", { mode: 0o600 });
   for (let attempt = 0;; attempt++) {
     try {
-      return await launch(dir, dataDir, htpasswd, opts);
+      return await launch({ dir, dataDir, htpasswd }, opts);
     } catch (err) {
       if (attempt >= 3) {
         await rm(dir, { recursive: true, force: true });
@@ -50,9 +50,7 @@ export async function startRcloneRestServer(opts: RestServerOptions): Promise<Re
 }
 
 async function launch(
-  dir: string,
-  dataDir: string,
-  htpasswd: string,
+  { dir, dataDir, htpasswd }: { dir: string; dataDir: string; htpasswd: string },
   opts: RestServerOptions,
 ): Promise<RestServer> {
   const port = freeLoopbackPort();

@@ -19,7 +19,10 @@ import { writeTree } from "./tree.ts";
 const PASSWORD = "restic-sftp-repo-password-8f2d6b";
 const KEY_PASSPHRASE = "restic-sftp-key-passphrase-3a7c90";
 
-function sftpDriver(sshd: SshServer, dir: string, ssh: SshOptions, port = sshd.port) {
+function sftpDriver(
+  sshd: SshServer,
+  { dir, ssh, port = sshd.port }: { dir: string; ssh: SshOptions; port?: number },
+) {
   return createResticDriver({
     repository: {
       kind: "sftp",
@@ -42,9 +45,9 @@ Deno.test("restic over sftp: init, backup, snapshots, restore through our own ss
       await sshd.authorize([key.publicKey]);
       const src = join(dir, "src");
       await writeTree(src, { files: 12, fileSize: 32 * 1024, perDir: 6 });
-      const d = sftpDriver(sshd, dir, {
-        keyFile: key.privateKeyFile,
-        knownHostsFile: sshd.knownHostsFile,
+      const d = sftpDriver(sshd, {
+        dir,
+        ssh: { keyFile: key.privateKeyFile, knownHostsFile: sshd.knownHostsFile },
       });
       const init = await d.run("init", {});
       assert.equal(init.status, "ok", init.tail);
@@ -83,9 +86,12 @@ Deno.test("restic over sftp with a passphrase-protected key, unlocked through as
         knownHostsFile: sshd.knownHostsFile,
         keyPassphrase: { passphrase: KEY_PASSPHRASE, askpassProgram: askpass },
       };
-      const init = await sftpDriver(sshd, dir, ssh).run("init", {});
+      const init = await sftpDriver(sshd, { dir, ssh }).run("init", {});
       assert.equal(init.status, "ok", init.tail);
-      const withoutPassphrase = await sftpDriver(sshd, dir, { ...ssh, keyPassphrase: undefined })
+      const withoutPassphrase = await sftpDriver(sshd, {
+        dir,
+        ssh: { ...ssh, keyPassphrase: undefined },
+      })
         .run("snapshots", {});
       assert.equal(withoutPassphrase.failure?.code, "permission_denied");
       assertNoSecrets([PASSWORD, KEY_PASSPHRASE], init, withoutPassphrase);
@@ -104,11 +110,10 @@ Deno.test("restic over sftp explains an unknown host key, a refused key and a se
       await sshd.authorize([key.publicKey]);
       const emptyKnownHosts = join(dir, "known_hosts_empty");
       await writeFile(emptyKnownHosts, "");
-      const unknownHost = await sftpDriver(sshd, dir, {
-        keyFile: key.privateKeyFile,
-        knownHostsFile: emptyKnownHosts,
-      })
-        .run("snapshots", {});
+      const unknownHost = await sftpDriver(sshd, {
+        dir,
+        ssh: { keyFile: key.privateKeyFile, knownHostsFile: emptyKnownHosts },
+      }).run("snapshots", {});
       assert.deepEqual(unknownHost.failure, {
         code: "unreachable",
         message: "The SSH server's host key is not known; refusing to connect until it is added.",
@@ -125,18 +130,19 @@ Deno.test("restic over sftp explains an unknown host key, a refused key and a se
         probed.includes("subprocess ssh: Host key verification failed."),
         probed.join("\n"),
       );
-      const refused = await sftpDriver(sshd, dir, {
-        keyFile: stranger.privateKeyFile,
-        knownHostsFile: sshd.knownHostsFile,
+      const refused = await sftpDriver(sshd, {
+        dir,
+        ssh: { keyFile: stranger.privateKeyFile, knownHostsFile: sshd.knownHostsFile },
       }).run("snapshots", {});
       assert.deepEqual(refused.failure, {
         code: "permission_denied",
         message: "The SSH server refused the key.",
       });
-      const down = await sftpDriver(sshd, dir, {
-        keyFile: key.privateKeyFile,
-        knownHostsFile: sshd.knownHostsFile,
-      }, freeLoopbackPort()).run("snapshots", {});
+      const down = await sftpDriver(sshd, {
+        dir,
+        ssh: { keyFile: key.privateKeyFile, knownHostsFile: sshd.knownHostsFile },
+        port: freeLoopbackPort(),
+      }).run("snapshots", {});
       assert.equal(down.failure?.code, "unreachable");
     });
   } finally {

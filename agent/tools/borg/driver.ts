@@ -9,7 +9,7 @@
  * repository whose lock.roster names the killed process on this host. Over SSH the lock is
  * held by `borg serve` on the server, which releases it when the connection drops.
  */
-import { hostname as osHostname } from "node:os";
+import { hostName } from "../../platform/host_name.ts";
 import { type SpawnProcess, spawnProcess } from "../../platform/process.ts";
 import { baseResult, earlyOutcome, redactFailure } from "../common/outcome.ts";
 import {
@@ -73,7 +73,7 @@ export function createBorgDriver(config: BorgConfig, deps: BorgDriverDeps = {}):
   const spawn = deps.spawn ?? spawnProcess;
   const clock = deps.clock ?? { now: () => Date.now() };
   const read = deps.readFile ?? readSmallFile;
-  const hostname = deps.hostname ?? osHostname;
+  const hostname = deps.hostname ?? hostName;
 
   async function execute<K extends BorgOperation>(
     op: K,
@@ -86,7 +86,7 @@ export function createBorgDriver(config: BorgConfig, deps: BorgDriverDeps = {}):
       const sink = (options as BorgOptions["dump"]).output;
       options = { ...options, output: (c: Uint8Array) => (dumpedBytes += c.length, sink(c)) };
     }
-    const run = await runTool(commandFor(config, repo, op, options), control, { spawn, clock });
+    const run = await runTool(commandFor(config, { repo, op, options }), control, { spawn, clock });
     const result = toRunResult(op, run);
     if (op === "dump" && result.status === "ok") {
       result.result = { bytes: dumpedBytes } as BorgResults[K];
@@ -130,9 +130,7 @@ export function createBorgDriver(config: BorgConfig, deps: BorgDriverDeps = {}):
 
 function commandFor<K extends BorgOperation>(
   config: BorgConfig,
-  repo: BorgRepositoryAccess,
-  op: K,
-  options: BorgOptions[K],
+  { repo, op, options }: { repo: BorgRepositoryAccess; op: K; options: BorgOptions[K] },
 ): ToolCommand<BorgResults[K]> {
   const binary = config.binary ?? "borg";
   const prefix = config.commandPrefix ?? [];
@@ -178,8 +176,11 @@ function toRunResult<K extends BorgOperation>(
   op: K,
   run: ToolRun<BorgResults[K]>,
 ): RunResult<BorgResults[K]> {
-  const base = baseResult("borg", op, run, run.command);
-  const early = earlyOutcome("borg", run, (lines) => explainFailure({ exitCode: null, lines }));
+  const base = baseResult(run, { tool: "borg", operation: op, command: run.command });
+  const early = earlyOutcome(run, {
+    tool: "borg",
+    explain: (lines) => explainFailure({ exitCode: null, lines }),
+  });
   if (early) return { ...base, ...early };
   const meaning = borgExitMeaning(run.exit?.code ?? null);
   base.status = meaning.status;

@@ -90,7 +90,7 @@ function lockMessage(holders: BorgLockHolder[] | undefined): string {
 
 /** The plain-words reason a borg run failed, from its exit code and output. */
 export function explainFailure(input: FailureInput): FailureExplanation {
-  const matched = firstMatch(RULES, input.lines.join("\n"), input);
+  const matched = firstMatch(RULES, { text: input.lines.join("\n"), input });
   if (matched) return matched;
   return {
     code: "unknown",

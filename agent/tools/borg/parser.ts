@@ -199,7 +199,7 @@ function archiveProgress(p: ArchiveProgress, state: State): DriverEvent[] {
     percent: null,
     files: p.nfiles ?? 0,
     bytes: p.original_size,
-    ...(elapsed >= 0.5 ? { throughput: Math.round(p.original_size / elapsed) } : {}),
+    ...(elapsed >= 0.1 ? { throughput: Math.round(p.original_size / elapsed) } : {}),
     ...(p.path ? { currentFile: p.path } : {}),
   }];
 }

@@ -40,8 +40,7 @@ export function diskFullRule<I>(): FailureRule<I> {
 /** The first rule that matches the output, or undefined. */
 export function firstMatch<I>(
   rules: FailureRule<I>[],
-  text: string,
-  input: I,
+  { text, input }: { text: string; input: I },
 ): FailureExplanation | undefined {
   for (const rule of rules) {
     const m = rule.test.exec(text);

@@ -7,20 +7,18 @@ import type { FailureExplanation, RunResult } from "./result.ts";
 import type { ToolRun } from "./run_tool.ts";
 
 export function baseResult<R>(
-  tool: string,
-  op: string,
   run: ToolRun<R>,
-  shown: string,
+  { tool, operation, command }: { tool: string; operation: string; command: string },
 ): RunResult<R> {
   return {
     tool,
-    operation: op,
+    operation,
     status: "failed",
     exitCode: run.exit?.code ?? null,
     signal: run.exit?.signal ?? null,
     result: run.result,
     tail: run.tail.text(),
-    command: shown,
+    command,
     durationMs: run.durationMs,
     timedOut: run.timedOut,
     forcedKill: run.forcedKill,
@@ -31,9 +29,8 @@ export type Outcome = Pick<RunResult<unknown>, "status" | "failure">;
 
 /** Undefined when the exit code decides; `explain` reads the output for a timed-out run. */
 export function earlyOutcome(
-  tool: string,
   run: ToolRun<unknown>,
-  explain: (lines: string[]) => FailureExplanation,
+  { tool, explain }: { tool: string; explain: (lines: string[]) => FailureExplanation },
 ): Outcome | undefined {
   if (run.startError) {
     return { status: "failed", failure: { code: "unknown", message: run.startError.message } };

@@ -3,19 +3,20 @@
  * answers "wrong password or no key found" for a borg repository, and borg says nothing about
  * who holds its lock. Remote repositories are not probed.
  */
-import { readFile } from "node:fs/promises";
-import { join } from "node:path";
+import { readTextIfExists } from "../../platform/files.ts";
 
 /** Reads a small file; undefined when it does not exist or cannot be read. */
 export type ReadSmallFile = (path: string) => Promise<string | undefined>;
 
 export const readSmallFile: ReadSmallFile = async (path) => {
   try {
-    return await readFile(path, "utf8");
+    return (await readTextIfExists(path)) ?? undefined;
   } catch {
-    return undefined; // missing or unreadable: the probe just learns nothing from this file
+    return undefined; // unreadable (permissions, a directory): the probe learns nothing here
   }
 };
+
+const join = (dir: string, name: string) => `${dir.replace(/\/+$/, "")}/${name}`;
 
 export type RepositoryEngine = "restic" | "borg" | "none";
 

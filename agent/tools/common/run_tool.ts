@@ -77,25 +77,13 @@ export async function runTool<R>(
   control: RunControl,
   deps: RunDeps,
 ): Promise<ToolRun<R>> {
-  const redactor = createRedactor(cmd.secrets);
-  const tail = createOutputTail(redactor);
   const started = deps.clock.now();
-  const run: ToolRun<R> = {
-    pid: 0,
-    cancelled: false,
-    timedOut: false,
-    forcedKill: false,
-    warnings: 0,
-    tail,
-    command: formatCommand(cmd.binary, cmd.args, redactor),
-    durationMs: 0,
-    redactor,
-  };
+  const run = newRun(cmd);
   if (control.signal?.aborted) {
     run.cancelled = true;
     return run;
   }
-  const emit = createEmitter(control.onEvent, redactor);
+  const emit = createEmitter(control.onEvent, run.redactor);
   const child = deps.spawn(cmd.binary, {
     args: cmd.args,
     env: cmd.env,
@@ -104,26 +92,19 @@ export async function runTool<R>(
     newProcessGroup: true,
     stdout: cmd.stdoutBytes ? "bytes" : "lines",
     onStdoutBytes: cmd.stdoutBytes,
-    onLine(stream, line) {
-      tail.add(line);
-      for (const event of cmd.parser.push(stream, line)) {
-        if (event.type === "warning") run.warnings++;
-        emit.send(event);
-      }
-      const fatal = stream === "stderr" ? cmd.fatalLine?.(line) : undefined;
-      if (fatal && !run.stoppedFor) {
-        run.stoppedFor = { code: fatal.code, message: redactor.redact(fatal.message) };
-        stopper.stop("fatal");
-      }
+    onLine: (stream, line) => {
+      // Lines arrive asynchronously, after `stopper` below exists.
+      if (handleLine(cmd, { run, emit, stream, line })) stopper.stop("fatal");
     },
   });
   run.pid = child.pid;
-  const stopper = createStopper(child, run, control.graceMs ?? DEFAULT_GRACE_MS);
-  const onAbort = () => stopper.stop("cancel");
+  const stopper = createStopper(child, { run, graceMs: control.graceMs ?? DEFAULT_GRACE_MS });
+  const stop = stopper.stop;
+  const onAbort = () => stop("cancel");
   control.signal?.addEventListener("abort", onAbort, { once: true });
   const timeout = control.timeoutMs === undefined
     ? undefined
-    : setTimeout(() => stopper.stop("timeout"), control.timeoutMs);
+    : setTimeout(() => stop("timeout"), control.timeoutMs);
   try {
     run.exit = await child.exited;
   } catch (err) {
@@ -140,10 +121,45 @@ export async function runTool<R>(
   return run;
 }
 
+function newRun<R>(cmd: ToolCommand<R>): ToolRun<R> {
+  const redactor = createRedactor(cmd.secrets);
+  return {
+    pid: 0,
+    cancelled: false,
+    timedOut: false,
+    forcedKill: false,
+    warnings: 0,
+    tail: createOutputTail(redactor),
+    command: formatCommand(cmd.binary, cmd.args, redactor),
+    durationMs: 0,
+    redactor,
+  };
+}
+
+/** Feeds one line to the tail and the parser; true when it is a fatal line (stop the tool). */
+function handleLine<R>(
+  cmd: ToolCommand<R>,
+  { run, emit, stream, line }: {
+    run: ToolRun<R>;
+    emit: ReturnType<typeof createEmitter>;
+    stream: "stdout" | "stderr";
+    line: string;
+  },
+): boolean {
+  run.tail.add(line);
+  for (const event of cmd.parser.push(stream, line)) {
+    if (event.type === "warning") run.warnings++;
+    emit.send(event);
+  }
+  const fatal = stream === "stderr" ? cmd.fatalLine?.(line) : undefined;
+  if (!fatal || run.stoppedFor) return false;
+  run.stoppedFor = { code: fatal.code, message: run.redactor.redact(fatal.message) };
+  return true;
+}
+
 function createStopper(
   child: { kill(signal: "SIGINT" | "SIGKILL", opts?: { group?: boolean }): void },
-  run: ToolRun<unknown>,
-  graceMs: number,
+  { run, graceMs }: { run: ToolRun<unknown>; graceMs: number },
 ) {
   let force: ReturnType<typeof setTimeout> | undefined;
   let stopping = false;

@@ -80,7 +80,7 @@ export function createResticDriver(
         output: (chunk: Uint8Array) => (dumpedBytes += chunk.length, sink(chunk)),
       };
     }
-    const run = await runTool(commandFor(config, repo, op, options), control, { spawn, clock });
+    const run = await runTool(commandFor(config, { repo, op, options }), control, { spawn, clock });
     const result = toRunResult(op, run, repo);
     if (op === "dump" && result.status === "ok") {
       result.result = { bytes: dumpedBytes } as ResticResults[K];
@@ -116,9 +116,7 @@ export function createResticDriver(
 
 function commandFor<K extends ResticOperation>(
   config: ResticConfig,
-  repo: RepositoryAccess,
-  op: K,
-  options: ResticOptions[K],
+  { repo, op, options }: { repo: RepositoryAccess; op: K; options: ResticOptions[K] },
 ): ToolCommand<ResticResults[K]> {
   const binary = config.binary ?? "restic";
   const prefix = config.commandPrefix ?? [];
@@ -151,8 +149,11 @@ function toRunResult<K extends ResticOperation>(
   repo: RepositoryAccess,
 ): RunResult<ResticResults[K]> {
   const shown = `RESTIC_REPOSITORY=${quoteArg(repo.display)} ${run.command}`;
-  const base = baseResult("restic", op, run, shown);
-  const early = earlyOutcome("restic", run, (lines) => explainFailure({ exitCode: null, lines }));
+  const base = baseResult(run, { tool: "restic", operation: op, command: shown });
+  const early = earlyOutcome(run, {
+    tool: "restic",
+    explain: (lines) => explainFailure({ exitCode: null, lines }),
+  });
   if (early) return { ...base, ...early };
   const meaning = resticExitMeaning(run.exit?.code ?? null);
   base.status = meaning.status;

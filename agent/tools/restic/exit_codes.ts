@@ -107,7 +107,7 @@ export function explainFailure(input: FailureInput): FailureExplanation {
     return { code: "wrong_engine", message: "This is a borg repository, not a restic one." };
   }
   const all = input.lines.join("\n");
-  const matched = firstMatch(RULES, all, all);
+  const matched = firstMatch(RULES, { text: all, input: all });
   if (matched) return matched;
   if (input.exitCode === 10) return REPO_MISSING;
   if (input.exitCode === 11) return { code: "locked", message: "The repository is locked." };

@@ -64,21 +64,28 @@ interface ParserState {
   entries: number;
 }
 
+/** What every line handler needs: the operation, the state, and how to record a result. */
+interface Ctx {
+  op: ResticOperation;
+  state: ParserState;
+  set(patch: Results): void;
+}
+
 export function createResticParser<K extends ResticOperation>(
   op: K,
 ): LineParser<ResticResults[K]> {
   const state: ParserState = { unreadable: 0, entries: 0 };
-  const set = (patch: Results) => (state.result = { ...state.result, ...patch });
+  const ctx: Ctx = { op, state, set: (patch) => (state.result = { ...state.result, ...patch }) };
   return {
     push(stream, raw) {
       const line = stripAnsi(raw);
       if (!line.trim()) return [];
       const json = tryParseJson(line);
       if (json !== undefined) {
-        const events = jsonEvents(op, json, set, state);
+        const events = jsonEvents(ctx, json);
         if (events) return events;
       }
-      return proseEvents(op, stream, line, set);
+      return proseEvents(ctx, { stream, line });
     },
     finish() {
       if (op === "backup" && state.result) state.result.unreadableFiles = state.unreadable;
@@ -89,12 +96,7 @@ export function createResticParser<K extends ResticOperation>(
   };
 }
 
-function jsonEvents(
-  op: ResticOperation,
-  json: unknown,
-  set: (patch: Results) => void,
-  state: ParserState,
-): DriverEvent[] | undefined {
+function jsonEvents(ctx: Ctx, json: unknown): DriverEvent[] | undefined {
   const status = v.safeParse(StatusLineSchema, json);
   if (status.success) return [progressOf(status.output)];
   const summary = v.safeParse(SummaryLineSchema, json);
@@ -109,12 +111,12 @@ function jsonEvents(
       bytesAdded: s.data_added,
       durationSeconds: s.total_duration,
     };
-    set({ snapshotId: s.snapshot_id, stats, unreadableFiles: 0 });
+    ctx.set({ snapshotId: s.snapshot_id, stats, unreadableFiles: 0 });
     return [{ type: "summary", snapshotId: s.snapshot_id, stats }];
   }
   const error = v.safeParse(ErrorLineSchema, json);
   if (error.success) {
-    state.unreadable++;
+    ctx.state.unreadable++;
     return [{ type: "warning", text: errorText(error.output), path: error.output.item }];
   }
   const verbose = v.safeParse(VerboseStatusLineSchema, json);
@@ -122,15 +124,11 @@ function jsonEvents(
     const { action, item } = verbose.output;
     return [{ type: "log", level: "debug", text: item ? `${action} ${item}` : action }];
   }
-  return resultJsonEvents(op, json, set, state);
+  return resultJsonEvents(ctx, json);
 }
 
-function resultJsonEvents(
-  op: ResticOperation,
-  json: unknown,
-  set: (patch: Results) => void,
-  state: ParserState,
-): DriverEvent[] | undefined {
+function resultJsonEvents(ctx: Ctx, json: unknown): DriverEvent[] | undefined {
+  const { op, set } = ctx;
   if (op === "snapshots") {
     const list = v.safeParse(SnapshotListSchema, json);
     if (list.success) return set({ snapshots: list.output.map(toSnapshot) }), [];
@@ -152,21 +150,17 @@ function resultJsonEvents(
       return [];
     }
   }
-  if (op === "ls") return lsEvents(json, set, state);
+  if (op === "ls") return lsEvents(ctx, json);
   return undefined;
 }
 
-function lsEvents(
-  json: unknown,
-  set: (patch: Results) => void,
-  state: ParserState,
-): DriverEvent[] | undefined {
+function lsEvents(ctx: Ctx, json: unknown): DriverEvent[] | undefined {
   const first = v.safeParse(LsSnapshotLineSchema, json);
-  if (first.success) return set({ snapshotId: first.output.id }), [];
+  if (first.success) return ctx.set({ snapshotId: first.output.id }), [];
   const node = v.safeParse(LsNodeLineSchema, json);
   if (!node.success) return undefined;
   const n = node.output;
-  state.entries++;
+  ctx.state.entries++;
   const kind = n.type === "file" || n.type === "dir" || n.type === "symlink" ? n.type : "other";
   return [{ type: "item", path: n.path, kind, size: n.size, mtime: n.mtime }];
 }
@@ -176,10 +170,8 @@ const RETRY = /returned error, retrying after/;
 const SKIPPED = /^(.+) does not exist, skipping$/;
 
 function proseEvents(
-  op: ResticOperation,
-  stream: "stdout" | "stderr",
-  line: string,
-  set: (patch: Results) => void,
+  ctx: Ctx,
+  { stream, line }: { stream: "stdout" | "stderr"; line: string },
 ): DriverEvent[] {
   const progress = PROSE_PROGRESS.exec(line);
   if (progress) {
@@ -197,16 +189,12 @@ function proseEvents(
   const skipped = SKIPPED.exec(line);
   if (skipped) return [{ type: "warning", text: line, path: skipped[1] }];
   if (RETRY.test(line)) return [{ type: "log", level: "warning", text: line }];
-  const known = knownProse(op, line, set);
+  const known = knownProse(ctx, line);
   if (known) return known;
   return [{ type: "text", stream, text: line }];
 }
 
-function knownProse(
-  op: ResticOperation,
-  line: string,
-  set: (patch: Results) => void,
-): DriverEvent[] | undefined {
+function knownProse({ op, set }: Ctx, line: string): DriverEvent[] | undefined {
   if (op === "init") {
     const m = /^created restic repository ([0-9a-f]+) at /.exec(line);
     if (m) return set({ repositoryId: m[1] }), [{ type: "log", level: "info", text: line }];
