@@ -16,7 +16,9 @@ const AGENTS = Number(Deno.env.get("CAIRN_BENCH_AGENTS") ?? 1000);
 const SECONDS = Number(Deno.env.get("CAIRN_BENCH_SECONDS") ?? 60);
 const WARMUP_S = 35;
 
-const a = await startAppliance();
+const a = await startAppliance({
+  env: JSON.parse(Deno.env.get("CAIRN_BENCH_APPLIANCE_ENV") ?? "{}"),
+});
 const stop = new AbortController();
 let errors = 0;
 
@@ -45,15 +47,19 @@ async function idle(agent: SimAgent) {
 }
 
 try {
+  const baseline = (await processUsage(a.child.pid)).rssMb;
   const t0 = performance.now();
   const agents = await pool(Array.from({ length: AGENTS }), 8, async (_, i) => {
     const t = await a.admin.json<CreatedEnrollmentTokenView>("POST", "/api/enrollment-tokens", {});
     return await simAgent(a.url, { token: t.body.secret, name: `idle-${i}` });
   });
+  const enrolledRss = (await processUsage(a.child.pid)).rssMb;
+  const enrollS = ((performance.now() - t0) / 1000).toFixed(0);
   console.log(
-    `${AGENTS} agents enrolled in ${
-      ((performance.now() - t0) / 1000).toFixed(0)
-    } s; warming up ${WARMUP_S} s`,
+    `appliance RSS ${baseline.toFixed(0)} MB before any agent, ${
+      enrolledRss.toFixed(0)
+    } MB after ` +
+      `${AGENTS} enrolled in ${enrollS} s; warming up ${WARMUP_S} s`,
   );
   const running = agents.map(idle);
   await new Promise((r) => setTimeout(r, WARMUP_S * 1000));

@@ -4,17 +4,9 @@
  * batch is one transaction, each id is stored once, and a report that cannot be accepted is
  * refused by id with a reason while the rest of its batch goes in.
  */
-import * as v from "valibot";
 import type { Actor, AuditService } from "../audit/service.ts";
 import type { Clock } from "../clock.ts";
-import {
-  ackFields,
-  HOST_REPORT_KINDS,
-  HostFactsSchema,
-  LIMITS,
-  ReportSchema,
-  SIGN_CONTEXT,
-} from "../contract/agent.ts";
+import { ackFields, LIMITS, SIGN_CONTEXT } from "../contract/agent.ts";
 import type {
   CommandBatchPayload,
   CommandPollResponse,
@@ -28,6 +20,8 @@ import type { ContactPatch, HostsRepo } from "../hosts/repo.ts";
 import { newId } from "../ids.ts";
 import type { ApplianceIdentity } from "./identity.ts";
 import { createGroupCommitter } from "./group_commit.ts";
+import { jobIdsOf, parseReports, sortReports } from "./ingest.ts";
+import { sealForAgent } from "./seal.ts";
 import type { AgentChannelRepo, QueuedCommand, ReportGroup, StoredReport } from "./repo.ts";
 import { stateError } from "./sessions.ts";
 import type { AgentPrincipal, AgentSessions } from "./sessions.ts";
@@ -36,7 +30,6 @@ import type { Waiters } from "./waiters.ts";
 export const HEARTBEAT_SECONDS = 30;
 const REDELIVER_MS = 60_000;
 const CONTACT_WRITE_MS = 5_000;
-const HOST_KINDS = new Set<string>(HOST_REPORT_KINDS);
 
 export interface QueueCommandInput {
   kind: string;
@@ -104,6 +97,37 @@ export function createAgentChannelService(deps: {
     return { payload: text, signature };
   }
 
+  /** Queues a command for an approved host and wakes its long-poll. */
+  async function queueCommand(
+    actor: Actor,
+    hostId: string,
+    input: QueueCommandInput,
+  ): Promise<QueuedCommand> {
+    const host = await hosts.findHostById(hostId);
+    if (!host) throw new NotFoundError("Host", hostId);
+    const now = clock.now();
+    const cmd: QueuedCommand = {
+      id: newId("cmd", now),
+      hostId,
+      kind: input.kind,
+      jobId: input.jobId ?? null,
+      args: input.args ?? {},
+      createdBy: actor.name,
+      createdAt: now,
+      deliveredAt: null,
+      deliveries: 0,
+      ackedAt: null,
+    };
+    await repo.insertCommand(cmd);
+    await deps.audit.record(actor, {
+      action: "host.command_queued",
+      target: { type: "host", id: hostId },
+      details: { commandId: cmd.id, kind: cmd.kind, jobId: cmd.jobId },
+    });
+    waiters.wake(hostId);
+    return cmd;
+  }
+
   return {
     sessions: deps.sessions,
 
@@ -163,60 +187,16 @@ export function createAgentChannelService(deps: {
       ip: string,
     ): Promise<IngestResponse> {
       const now = clock.now();
-      const refused: IngestResponse["refused"] = [];
-      const seen = new Set<string>();
-      const parsed: Report[] = [];
-      for (const item of raw) {
-        if (seen.has(item.id)) continue;
-        seen.add(item.id);
-        const r = v.safeParse(ReportSchema, item);
-        if (!r.success) {
-          const field = (r.issues[0].path ?? []).map((p) => String(p.key)).join(".") || "report";
-          refused.push({
-            id: item.id,
-            reason: `Malformed report: ${field.slice(0, 40)} is not valid`,
-          });
-        } else if (JSON.stringify(r.output.body).length > LIMITS.reportBodyChars) {
-          refused.push({
-            id: item.id,
-            reason: `Report body is larger than ${LIMITS.reportBodyChars} characters`,
-          });
-        } else parsed.push(r.output);
-      }
-      const jobIds = [
-        ...new Set(parsed.map((r) => r.jobId).filter((j): j is string => j !== null)),
-      ];
-      const known = await repo.knownJobIds(agent.hostId, jobIds);
-      const accepted: StoredReport[] = [];
-      const commandAcks: string[] = [];
-      let facts: Record<string, unknown> | null = null;
-      const alerts: Report[] = [];
-      for (const r of parsed) {
-        if (r.jobId !== null && !known.has(r.jobId)) {
-          refused.push({
-            id: r.id,
-            reason: "Unknown job: no command of the appliance gave this job to this host",
-          });
-          continue;
-        }
-        if (r.jobId === null && !HOST_KINDS.has(r.kind)) {
-          refused.push({ id: r.id, reason: "Unknown report kind without a job" });
-          continue;
-        }
-        if (r.kind === "facts") {
-          const f = v.safeParse(HostFactsSchema, r.body);
-          if (!f.success) {
-            refused.push({ id: r.id, reason: "Malformed facts" });
-            continue;
-          }
-          facts = f.output;
-        }
-        if (r.kind === "command.ack" && typeof r.body.commandId === "string") {
-          commandAcks.push(r.body.commandId);
-        }
-        if (r.kind === "alert") alerts.push(r);
-        accepted.push({ ...r, hostId: agent.hostId, receivedAt: now });
-      }
+      const { parsed, refused } = parseReports(raw);
+      const known = await repo.knownJobIds(agent.hostId, jobIdsOf(parsed));
+      const sorted = sortReports(parsed, known);
+      refused.push(...sorted.refused);
+      const accepted: StoredReport[] = sorted.accepted.map((r) => ({
+        ...r,
+        hostId: agent.hostId,
+        receivedAt: now,
+      }));
+      const { commandAcks, facts, alerts } = sorted;
       let duplicates = 0;
       const acked: string[] = [];
       if (accepted.length > 0) {
@@ -243,35 +223,23 @@ export function createAgentChannelService(deps: {
       return { acked, refused, duplicates, serverTime: now, signature };
     },
 
-    /** Queues a command for an approved host and wakes its long-poll. */
-    async queueCommand(
-      actor: Actor,
-      hostId: string,
-      input: QueueCommandInput,
-    ): Promise<QueuedCommand> {
+    queueCommand,
+
+    /**
+     * Seals a secret to the host's key (NaCl box, signed by the appliance) and queues it as a
+     * `secret.put` command. The plain value goes nowhere else: not the database, not the audit.
+     */
+    async sendSecret(actor: Actor, hostId: string, secret: { name: string; plaintext: string }) {
       const host = await hosts.findHostById(hostId);
       if (!host) throw new NotFoundError("Host", hostId);
-      const now = clock.now();
-      const cmd: QueuedCommand = {
-        id: newId("cmd", now),
-        hostId,
-        kind: input.kind,
-        jobId: input.jobId ?? null,
-        args: input.args ?? {},
-        createdBy: actor.name,
-        createdAt: now,
-        deliveredAt: null,
-        deliveries: 0,
-        ackedAt: null,
-      };
-      await repo.insertCommand(cmd);
-      await deps.audit.record(actor, {
-        action: "host.command_queued",
-        target: { type: "host", id: hostId },
-        details: { commandId: cmd.id, kind: cmd.kind, jobId: cmd.jobId },
+      const sealed = await sealForAgent(identity, {
+        agentKey: host.publicKey,
+        boxPublicKey: host.boxPublicKey,
+        name: secret.name,
+        plaintext: secret.plaintext,
+        now: clock.now(),
       });
-      waiters.wake(hostId);
-      return cmd;
+      return await queueCommand(actor, hostId, { kind: "secret.put", args: { sealed } });
     },
 
     findCommand: (id: string) => repo.findCommand(id),

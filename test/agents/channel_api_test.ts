@@ -4,8 +4,12 @@
  * batches, and the ingest rules (each id once, unknown jobs refused by id, acks signed).
  */
 import assert from "node:assert/strict";
+import { join } from "node:path";
 import { ApplianceError } from "../../agent/client.ts";
+import { createCommandHandler } from "../../agent/commands.ts";
 import { readEnrollment } from "../../agent/enrollment.ts";
+import { openOutbox } from "../../agent/outbox.ts";
+import { createSecretStore } from "../../agent/secrets.ts";
 import { acksAreGenuine, openCommandBatch } from "../../agent/trust.ts";
 import { createUlidFactory } from "../../agent/ulid.ts";
 import { SIGN_CONTEXT } from "../../server/contract/agent.ts";
@@ -280,6 +284,36 @@ Deno.test("heartbeats record contact and clock skew; the host shows online, then
       uptimeSeconds: 20,
     });
     assert.equal((await view()).status, "degraded", "a clock five minutes off degrades the host");
+  } finally {
+    await t.close();
+  }
+});
+
+Deno.test("a secret travels sealed: only the agent opens it, and it is in no table or audit entry", async () => {
+  const t = await createTestContext();
+  try {
+    const { admin } = await t.signedInClients();
+    const { agent, hostId } = await approvedAgent(t, admin);
+    const s = await agent.session();
+    const pinned = (await readEnrollment(agent.stateDir))!;
+    const plaintext = "repo-password-4f9b1c2e";
+    await t.services.agentChannel.sendSecret(SYSTEM, hostId, { name: "repo-main", plaintext });
+    const got = await agent.client.poll(s.token, 0);
+    assert.ok(!got.batch!.payload.includes(plaintext), "not in the clear on the wire");
+    const store = createSecretStore({ stateDir: agent.stateDir, identity: agent.identity, pinned });
+    const handler = createCommandHandler({
+      outbox: await openOutbox(join(agent.stateDir, "outbox.db")),
+      pinned,
+      identity: agent.identity,
+      secrets: store,
+      log: () => {},
+      facts: () => Promise.reject(new Error("not needed")),
+    });
+    assert.equal(await handler.handle(got.batch!), 1);
+    assert.equal(await store.open("repo-main"), plaintext);
+    const dump = JSON.stringify(await t.db.selectFrom("agent_commands").selectAll().execute()) +
+      JSON.stringify(await t.db.selectFrom("audit_log").selectAll().execute());
+    assert.ok(!dump.includes(plaintext), "the appliance keeps only the sealed form");
   } finally {
     await t.close();
   }
