@@ -1,36 +1,35 @@
 /**
- * `borg --version` and `restic version` for the host facts. A one-off call rather than the
- * process seam (process.ts): that seam loads node:child_process at import, and an idle agent
- * should not carry the Node compatibility layer for two version lines at start-up. A missing
- * tool is null, never an error.
+ * `borg --version` and `restic version` for the host facts, through the agent's process seam
+ * (process.ts). A missing or failing tool is null, never an error.
  */
+import { spawnProcess } from "./process.ts";
+import type { SpawnProcess } from "./process.ts";
 
-const deno = (globalThis as { Deno?: typeof Deno }).Deno;
+const TIMEOUT_MS = 10_000;
 
-async function firstLine(cmd: string, args: string[]): Promise<string | null> {
-  if (deno) {
-    try {
-      const out = await new deno.Command(cmd, {
-        args,
-        env: { LC_ALL: "C.UTF-8" },
-        stdin: "null",
-        stdout: "piped",
-        stderr: "null",
-        signal: AbortSignal.timeout(10_000),
-      }).output();
-      return out.success
-        ? new TextDecoder().decode(out.stdout).split("\n")[0].trim() || null
-        : null;
-    } catch {
-      return null; // not installed (or not runnable): the facts say so with null
-    }
-  }
-  const { execFile } = await import("node:child_process");
-  return await new Promise((resolve) => {
-    execFile(cmd, args, { timeout: 10_000 }, (err, stdout) => {
-      resolve(err ? null : String(stdout).split("\n")[0].trim() || null);
+async function firstLine(spawn: SpawnProcess, cmd: string, args: string[]): Promise<string | null> {
+  let first: string | null = null;
+  let child;
+  try {
+    child = spawn(cmd, {
+      args,
+      env: { LC_ALL: "C.UTF-8" },
+      onLine: (stream, line) => {
+        if (stream === "stdout" && first === null && line.trim()) first = line.trim();
+      },
     });
-  });
+  } catch {
+    return null; // not installed or not runnable: the facts say so with null
+  }
+  const timer = setTimeout(() => child.kill("SIGKILL"), TIMEOUT_MS);
+  try {
+    const status = await child.exited;
+    return status.code === 0 ? first : null;
+  } catch {
+    return null; // the seam reports a failed start through `exited`: same answer as above
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** "borg 1.2.4" → "1.2.4"; "restic 0.14.0 compiled with go…" → "0.14.0". */
@@ -39,10 +38,12 @@ export function versionOf(line: string | null): string | null {
   return m ? m[1].slice(0, 60) : null;
 }
 
-export async function toolVersions(): Promise<{ borg: string | null; restic: string | null }> {
+export async function toolVersions(
+  spawn: SpawnProcess = spawnProcess,
+): Promise<{ borg: string | null; restic: string | null }> {
   const [borg, restic] = await Promise.all([
-    firstLine("borg", ["--version"]),
-    firstLine("restic", ["version"]),
+    firstLine(spawn, "borg", ["--version"]),
+    firstLine(spawn, "restic", ["version"]),
   ]);
   return { borg: versionOf(borg), restic: versionOf(restic) };
 }
