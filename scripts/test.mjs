@@ -2,8 +2,8 @@
 // boundaries, then every Deno test. It ends with a plain "N passed, N failed" line that CI reads;
 // each check counts as one test beside Deno's own count.
 import { spawn, spawnSync } from "node:child_process";
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
-import { resolve } from "node:path";
+import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 
 const deno = resolve("node_modules/.bin/deno");
 const permissions = [
@@ -16,6 +16,7 @@ const permissions = [
   "--allow-run",
 ];
 const filter = process.argv.slice(2);
+const FILE_TIMEOUT_S = Number(process.env.CAIRN_TEST_FILE_TIMEOUT ?? 600);
 if (process.env.CAIRN_TEST_RUNNER_ACTIVE) {
   console.error("scripts/test.mjs is already running above this process; refusing to nest");
   process.exit(2);
@@ -49,30 +50,68 @@ if (filter.length === 0) {
   check("import boundaries", deno, ["run", "--allow-read", "scripts/check_boundaries.ts"]);
 }
 
-// Deno's output is shown as it comes (a long suite must show progress) and kept for the summary.
-console.log("\n== tests");
-const testArgs = ["test", ...permissions, "--no-check", ...(filter.length ? filter : ["server", "agent", "pwa/src", "test", "scripts"])];
-const tests = await new Promise((done) => {
-  const child = spawn(deno, testArgs, { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, NO_COLOR: "1" } });
-  let stdout = "";
-  child.stdout.on("data", (chunk) => {
-    process.stdout.write(chunk);
-    stdout += chunk;
-    if (stdout.length > 4_000_000) stdout = stdout.slice(-1_000_000);
-  });
-  child.on("close", (status) => done({ status, stdout }));
-});
-const summary = /(ok|FAILED) \| (\d+) passed(?: \(\d+ steps?\))? \| (\d+) failed/.exec(
-  tests.stdout ?? "",
-);
-if (summary) {
-  passed += Number(summary[2]);
-  failed += Number(summary[3]);
-  if (Number(summary[3]) > 0) failures.push("tests");
-} else {
-  failed++;
-  failures.push("tests (no summary: the test run itself failed)");
+// Each test file runs in its own Deno process: libsql 0.5 can crash a process in a finalizer
+// after many databases were opened and closed in it (tursodatabase/libsql-client-ts#354), and
+// one file's crash must not take the others' results with it. Output is shown as each file ends.
+function findTests(paths) {
+  const out = [];
+  const walk = (p) => {
+    const st = statSync(p);
+    if (st.isFile()) {
+      if (/_test\.tsx?$/.test(p)) out.push(p);
+      return;
+    }
+    for (const e of readdirSync(p).sort()) {
+      if (["node_modules", "dist", ".tmp", "data", "testdata"].includes(e) || e.startsWith(".")) continue;
+      walk(join(p, e));
+    }
+  };
+  for (const p of paths) walk(p);
+  return out;
 }
+
+function runFile(file) {
+  return new Promise((done) => {
+    const child = spawn(deno, ["test", ...permissions, "--no-check", file], {
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, NO_COLOR: "1" },
+    });
+    let text = "";
+    // A hung file must not hang the suite: it is stopped and counted as failed.
+    const timer = setTimeout(() => {
+      text += `\n${file}: still running after ${FILE_TIMEOUT_S} s; stopped\n`;
+      child.kill("SIGKILL");
+    }, FILE_TIMEOUT_S * 1000);
+    child.stdout.on("data", (c) => (text += c));
+    child.stderr.on("data", (c) => (text += c));
+    child.on("close", (status, signal) => {
+      clearTimeout(timer);
+      done({ file, status, signal, text });
+    });
+  });
+}
+
+console.log("\n== tests");
+const files = findTests(filter.length ? filter : ["server", "agent", "pwa/src", "test", "scripts"]);
+const jobs = Math.max(1, Number(process.env.CAIRN_TEST_JOBS ?? 1));
+const queue = [...files];
+const started = Date.now();
+await Promise.all(Array.from({ length: jobs }, async () => {
+  while (queue.length) {
+    const r = await runFile(queue.shift());
+    process.stdout.write(`\n-- ${r.file}\n${r.text.replace(/\nStack backtrace:[\s\S]*$/, "\n")}`);
+    const m = /(ok|FAILED) \| (\d+) passed(?: \(\d+ steps?\))? \| (\d+) failed/.exec(r.text);
+    if (m) {
+      passed += Number(m[2]);
+      failed += Number(m[3]);
+    }
+    if (!m || Number(m[3]) > 0 || r.status !== 0) {
+      if (!m || Number(m[3]) === 0) failed++; // no summary, or the process died after its tests
+      failures.push(`${r.file}${r.signal ? ` (killed by ${r.signal})` : m ? "" : ` (exit ${r.status}, no summary)`}`);
+    }
+  }
+}));
+console.log(`\n${files.length} test files in ${Math.round((Date.now() - started) / 1000)} s`);
 
 if (failures.length) console.log(`\nFailed: ${failures.join(", ")}`);
 const line = `${passed} passed, ${failed} failed`;
