@@ -33,6 +33,8 @@ interface Sample {
   driver: number[];
   progressEvents: number;
   peakRssMb: number;
+  /** CPU seconds this (agent-side) process spent during the driver runs. */
+  driverCpuSeconds: number;
 }
 
 async function timeDirect(
@@ -57,6 +59,12 @@ async function timeDirect(
 /** Flushes the previous run's writes, so a run does not pay for the one before it. */
 async function settleDisk(): Promise<void> {
   await new Deno.Command("sync", { stdin: "null", stdout: "null", stderr: "null" }).output();
+}
+
+/** This process's user+system CPU seconds so far (Linux /proc; the bench runs with -A). */
+function ownCpuSeconds(): number {
+  const fields = Deno.readTextFileSync("/proc/self/stat").split(") ")[1].split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 function sampleRss(): { stop(): number } {
@@ -146,9 +154,11 @@ async function timedDriverRun(
   sample: Sample,
 ): Promise<number> {
   const rss = sampleRss();
+  const cpu = ownCpuSeconds();
   const started = performance.now();
   const r = await run();
   const elapsed = performance.now() - started;
+  sample.driverCpuSeconds += ownCpuSeconds() - cpu;
   sample.peakRssMb = Math.max(sample.peakRssMb, rss.stop());
   if (r.status !== "ok") throw new Error(`driver run failed: ${r.tail}`);
   return elapsed;
@@ -172,7 +182,13 @@ async function main(): Promise<void> {
       `data: ${(bytes / 2 ** 20).toFixed(0)} MiB in ${FILES} files; ${ROUNDS} round(s) per tool`,
     );
     for (const [tool, bench] of [["restic", benchRestic], ["borg", benchBorg]] as const) {
-      const sample: Sample = { direct: [], driver: [], progressEvents: 0, peakRssMb: 0 };
+      const sample: Sample = {
+        direct: [],
+        driver: [],
+        progressEvents: 0,
+        peakRssMb: 0,
+        driverCpuSeconds: 0,
+      };
       await bench(src, work, sample);
       const [direct, driver] = [median(sample.direct), median(sample.driver)];
       console.log(
@@ -180,7 +196,8 @@ async function main(): Promise<void> {
           (driver / 1000).toFixed(2)
         } s, ` +
           `ratio ${(driver / direct).toFixed(3)}; ${sample.progressEvents} progress events; ` +
-          `peak RSS of this process ${sample.peakRssMb.toFixed(0)} MB ` +
+          `peak RSS of this process ${sample.peakRssMb.toFixed(0)} MB, ` +
+          `its CPU during the driver runs ${sample.driverCpuSeconds.toFixed(2)} s ` +
           `(runs: direct ${sample.direct.map((x) => (x / 1000).toFixed(2)).join("/")}, ` +
           `driver ${sample.driver.map((x) => (x / 1000).toFixed(2)).join("/")})`,
       );
