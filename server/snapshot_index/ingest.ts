@@ -22,13 +22,15 @@ export interface BatchStats {
 }
 
 /**
- * The next free ids, read at the start of each batch. Writers run one at a time, so the ingest
- * numbers what it inserts itself and never has to read ids back.
+ * The next free ids, read at the start of each batch: writers run one at a time, so the ingest
+ * numbers what it inserts itself and never reads ids back. `mostlyNew` says whether most names
+ * of the last lookup were new (a first snapshot): then inserting first saves a lookup per name.
  */
-interface NextIds {
+export interface IngestState {
   name: number;
   dir: number;
   listing: number;
+  mostlyNew: boolean;
 }
 
 /** Splits the directories (parents first) into batches of about BATCH_ENTRIES children. */
@@ -50,22 +52,31 @@ export function batchesOf(dirs: readonly DirNode[], size = BATCH_ENTRIES): DirNo
 }
 
 /** Interns the names of these children (new names in sorted order: appends, not splits). */
-async function internNames(q: SnapshotIndexQueries, children: readonly Child[], next: NextIds) {
+async function internNames(q: SnapshotIndexQueries, children: readonly Child[], st: IngestState) {
   const index = new Map<string, number>();
   const want: string[] = [];
   for (const c of children) {
     if (c.nameId < 0 && !index.has(c.name)) index.set(c.name, want.push(c.name) - 1);
   }
   if (want.length === 0) return;
-  const found = await q.findNameIds(want);
+  const found = st.mostlyNew
+    ? new Array<number | undefined>(want.length)
+    : await q.findNameIds(want);
   const missing = want.filter((_, i) => found[i] === undefined).sort(); // native string sort
-  await q.insertNames(next.name + 1, missing);
-  for (const name of missing) found[index.get(name)!] = ++next.name;
+  const inserted = await q.insertNames(st.name + 1, missing);
+  const clashed: string[] = [];
+  for (const name of missing) {
+    if (inserted.has(++st.name)) found[index.get(name)!] = st.name;
+    else clashed.push(name); // only when inserting first: the index had it already
+  }
+  const known = clashed.length ? await q.findNameIds(clashed) : [];
+  clashed.forEach((name, k) => found[index.get(name)!] = known[k]);
+  st.mostlyNew = inserted.size > want.length / 2;
   for (const c of children) if (c.nameId < 0) c.nameId = found[index.get(c.name)!]!;
 }
 
 /** Gives every directory of the batch its node id, one depth at a time. */
-async function internDirs(q: SnapshotIndexQueries, dirs: readonly DirNode[], next: NextIds) {
+async function internDirs(q: SnapshotIndexQueries, dirs: readonly DirNode[], next: IngestState) {
   const todo = dirs.filter((d) => d.self !== null);
   for (let i = 0; i < todo.length;) {
     let j = i;
@@ -87,9 +98,10 @@ async function internDirs(q: SnapshotIndexQueries, dirs: readonly DirNode[], nex
 export async function writeBatch(
   q: SnapshotIndexQueries,
   seq: number,
-  dirs: readonly DirNode[],
-): Promise<BatchStats> {
-  const next = await q.maxIds();
+  batch: { dirs: readonly DirNode[]; mostlyNew: boolean },
+): Promise<BatchStats & { mostlyNew: boolean }> {
+  const { dirs } = batch;
+  const next: IngestState = { ...await q.maxIds(), mostlyNew: batch.mostlyNew };
   await internDirs(q, dirs, next);
   const listingIds = await q.findListingIds(dirs.map((d) => d.hash!));
   const known = dirs.map((_, k) => k).filter((k) => listingIds[k] !== undefined);
@@ -104,7 +116,7 @@ export async function writeBatch(
     seq,
     dirs.map((d, k): SnapshotDirRow => [d.id, listingIds[k]!, d.count, d.total]),
   );
-  return { listingsAdded: added.size, listingsReused: known.length };
+  return { listingsAdded: added.size, listingsReused: known.length, mostlyNew: next.mostlyNew };
 }
 
 const DIR_SPAN = 2 ** 26;
@@ -133,7 +145,7 @@ function sortedChildren(dirs: readonly DirNode[]): Pair[] {
 const hex = (h: Uint8Array) => Buffer.from(h.buffer, h.byteOffset, h.byteLength).toString("hex");
 
 /** Stores the listings of these directories, one per distinct hash; their ids by hex hash. */
-async function addListings(q: SnapshotIndexQueries, dirs: readonly DirNode[], next: NextIds) {
+async function addListings(q: SnapshotIndexQueries, dirs: readonly DirNode[], next: IngestState) {
   const distinct = new Map<string, DirNode>();
   for (const d of dirs) distinct.set(hex(d.hash!), d);
   const ids = new Map<string, number>();

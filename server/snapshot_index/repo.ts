@@ -12,8 +12,11 @@ import type { Db } from "../db/connect.ts";
 import type { IndexedSnapshotState } from "../db/schema_snapshot_index.ts";
 
 const CHUNK = 10_000;
-/** Rows per multi-row INSERT: the same text for every full chunk, so one prepared statement. */
-const INSERT_ROWS = 500;
+/**
+ * Rows per multi-row INSERT. Only these sizes are used (a remainder is split into them), so a
+ * table gets at most five statement texts and the connection's statement cache stays small.
+ */
+const INSERT_SIZES = [500, 100, 20, 5, 1];
 
 export interface SnapshotMeta {
   id: string;
@@ -106,8 +109,8 @@ function toSnapshot(r: {
 }
 
 /**
- * Inserts rows with one multi-row VALUES statement per INSERT_ROWS rows, bound parameters and no
- * query builder in between: three times faster than json_each for bulk writes.
+ * Inserts rows with multi-row VALUES statements, bound parameters and no query builder in
+ * between: three times faster than json_each for bulk writes.
  */
 async function insertRows(
   db: Db,
@@ -117,10 +120,12 @@ async function insertRows(
 ) {
   if (rows.length === 0) return;
   const tuple = `(${rows[0].map(() => "?").join(", ")})`;
-  for (let i = 0; i < rows.length; i += INSERT_ROWS) {
-    const part = rows.slice(i, i + INSERT_ROWS);
-    const text = `${head} VALUES ${new Array(part.length).fill(tuple).join(", ")} ${tail}`;
+  for (let i = 0; i < rows.length;) {
+    const size = INSERT_SIZES.find((n) => n <= rows.length - i)!;
+    const part = rows.slice(i, i + size);
+    const text = `${head} VALUES ${new Array(size).fill(tuple).join(", ")} ${tail}`;
     await db.executeQuery(CompiledQuery.raw(text, part.flat()));
+    i += size;
   }
 }
 
@@ -128,7 +133,23 @@ function queries(db: Db) {
   const rows = async <T>(q: RawBuilder<T>) => (await q.execute(db)).rows;
   const snapshots = () =>
     db.selectFrom("indexed_snapshots").selectAll().where("state", "=", "ready");
+  /** The id of each name, in order (undefined where the index has no such name). */
+  async function findNameIds(names: readonly string[]): Promise<(number | undefined)[]> {
+    const out: (number | undefined)[] = new Array(names.length);
+    let base = 0;
+    for (const part of chunks(names)) {
+      for (
+        const r of await rows<{ i: number; id: number }>(sql`SELECT j.key AS i, n.id
+          FROM json_each(${json(part)}) j CROSS JOIN index_names n ON n.name = j.value`)
+      ) {
+        out[base + r.i] = r.id;
+      }
+      base += part.length;
+    }
+    return out;
+  }
   return {
+    findNameIds,
     async insertLoadingSnapshot(m: SnapshotMeta, startedAt: number): Promise<number> {
       const r = await db.insertInto("indexed_snapshots").values({
         snapshot_id: m.id,
@@ -183,21 +204,6 @@ function queries(db: Db) {
       return (await q.orderBy("snapshot_time", "desc").execute()).map(toSnapshot);
     },
 
-    /** The id of each name, in order (undefined where the index has no such name). */
-    async findNameIds(names: readonly string[]): Promise<(number | undefined)[]> {
-      const out: (number | undefined)[] = new Array(names.length);
-      let base = 0;
-      for (const part of chunks(names)) {
-        for (
-          const r of await rows<{ i: number; id: number }>(sql`SELECT j.key AS i, n.id
-            FROM json_each(${json(part)}) j CROSS JOIN index_names n ON n.name = j.value`)
-        ) {
-          out[base + r.i] = r.id;
-        }
-        base += part.length;
-      }
-      return out;
-    },
     /** The largest ids in use, so that one writer can number what it inserts itself. */
     async maxIds(): Promise<{ name: number; dir: number; listing: number }> {
       const r = await rows<{ name: number; dir: number; listing: number }>(sql`SELECT
@@ -207,16 +213,22 @@ function queries(db: Db) {
       return r[0];
     },
     /**
-     * New names, numbered firstId, firstId + 1, … in the order given. One JSON array per chunk:
-     * binding a parameter per string costs twice as much.
+     * Names numbered firstId, firstId + 1, … in the order given; a name the index already has
+     * is skipped (its number stays unused). Returns the numbers that were inserted. One JSON
+     * array per chunk: binding a parameter per string costs twice as much.
      */
-    async insertNames(firstId: number, names: readonly string[]) {
+    async insertNames(firstId: number, names: readonly string[]): Promise<Set<number>> {
+      const inserted = new Set<number>();
       let base = firstId;
       for (const part of chunks(names)) {
-        await sql`INSERT INTO index_names (id, name)
-          SELECT ${base} + key, value FROM json_each(${json(part)})`.execute(db);
+        for (
+          const r of await rows<{ id: number }>(sql`INSERT INTO index_names (id, name)
+            SELECT ${base} + key, value FROM json_each(${json(part)}) WHERE true
+            ON CONFLICT (name) DO NOTHING RETURNING id`)
+        ) inserted.add(r.id);
         base += part.length;
       }
+      return inserted;
     },
     async namesById(ids: readonly number[]): Promise<Map<number, string>> {
       const out = new Map<number, string>();
@@ -270,13 +282,13 @@ function queries(db: Db) {
     /** The id of the directory at these names from the root (0), if the index has it. */
     async resolveDir(names: readonly string[]): Promise<number | undefined> {
       if (names.length === 0) return 0;
+      const ids = await findNameIds(names);
+      if (ids.includes(undefined)) return undefined;
       const r = await rows<{ i: number; id: number }>(sql`WITH RECURSIVE
-        parts(i, name) AS (SELECT key, value FROM json_each(${json(names)})),
         walk(i, id) AS (SELECT -1, 0 UNION ALL
-          SELECT walk.i + 1, d.id FROM walk JOIN parts ON parts.i = walk.i + 1
-          JOIN index_names n ON n.name = parts.name
-          JOIN index_dirs d ON d.parent_id = walk.id AND d.name_id = n.id)
-        SELECT i, id FROM walk ORDER BY i DESC LIMIT 1`);
+          SELECT walk.i + 1, d.id FROM walk CROSS JOIN index_dirs d
+          ON d.parent_id = walk.id AND d.name_id = (${json(ids)} ->> (walk.i + 1)))
+        SELECT max(i) AS i, id FROM walk`);
       return r[0]?.i === names.length - 1 ? r[0].id : undefined;
     },
     async dirsById(ids: readonly number[]): Promise<DirNameRow[]> {
@@ -382,7 +394,7 @@ function queries(db: Db) {
     async childDirTotals(seq: number, parentId: number): Promise<Map<number, DirTotals>> {
       const r = await rows<DirTotals & { nameId: number }>(sql`SELECT d.name_id AS "nameId",
         s.item_count AS "itemCount", s.total_size AS "totalSize" FROM index_dirs d
-        JOIN index_snapshot_dirs s ON s.snapshot_seq = ${seq} AND s.dir_id = d.id
+        CROSS JOIN index_snapshot_dirs s ON s.snapshot_seq = ${seq} AND s.dir_id = d.id
         WHERE d.parent_id = ${parentId}`);
       return new Map(r.map((x) => [x.nameId, x]));
     },

@@ -112,8 +112,10 @@ export function createSnapshotIndexService(deps: {
     try {
       let listingsAdded = 0;
       let listingsReused = 0;
+      let mostlyNew = false;
       for (const dirs of batchesOf(tree.dirs)) {
-        const s = await repo.transaction((q) => writeBatch(q, seq, dirs));
+        const s = await repo.transaction((q) => writeBatch(q, seq, { dirs, mostlyNew }));
+        mostlyNew = s.mostlyNew;
         listingsAdded += s.listingsAdded;
         listingsReused += s.listingsReused;
       }

@@ -263,7 +263,7 @@ Deno.test("a crash while loading leaves hidden rows that the next writer collect
   );
   assert.deepEqual(await ix.repo.tableCounts(), before, "a failed stream writes nothing");
   const seq = await ix.repo.insertLoadingSnapshot(meta("snp_3"), T0);
-  await ix.repo.insertNames((await ix.repo.maxIds()).name + 1, ["orphan"]);
+  await ix.repo.insertNames((await ix.repo.maxIds()).name + 1, ["orphan", "etc"]);
   await ix.repo.insertSnapshotDirs(seq, [[0, 999, 1, 1]]);
   const restarted = ix.restart();
   assert.equal(await restarted.findSnapshot("snp_3"), undefined);

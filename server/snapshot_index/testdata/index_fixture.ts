@@ -29,6 +29,11 @@ export async function openIndex(opts: { cacheEntries?: number } = {}) {
     restart: () => createSnapshotIndexService({ repo, clock, cacheEntries: opts.cacheEntries }),
     async [Symbol.asyncDispose]() {
       await close();
+      // libsql's native module finishes a close on its own threads and calls back into the
+      // runtime; if `deno test` tears the module's runtime down first, the process segfaults
+      // (reproduced: three ingests, close, end of module, a crash every time). One turn of the
+      // event loop lets it finish.
+      await new Promise((r) => setTimeout(r, 20));
       await rm(dir, { recursive: true, force: true });
     },
   };
