@@ -14,6 +14,7 @@
 import { mkdtemp, rm, stat } from "node:fs/promises";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
+import process from "node:process";
 import { sql } from "kysely";
 import { openDb } from "../../server/db/connect.ts";
 import { defaultMigrationsDir, loadMigrations, migrate } from "../../server/db/migrate.ts";
@@ -220,7 +221,9 @@ try {
   let last = snap;
   for (let k = 1; k <= SNAPS; k++) {
     if (k > 1) snap = mutate(snap, k);
+    const cpu0 = process.cpuUsage();
     const [ms, r] = await timed(() => service.ingestSnapshot({ snapshot: meta(k), entries: snap }));
+    const cpu = process.cpuUsage(cpu0);
     rates.push(r.entries / (ms / 1000));
     totalEntries += r.entries;
     last = snap;

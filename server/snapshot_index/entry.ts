@@ -58,6 +58,13 @@ export function splitPath(path: string): string[] | undefined {
   return names;
 }
 
+/** Absolute, no empty, "." or ".." names, no NUL, no trailing "/": what the index stores. */
+const CLEAN_PATH = /^(?:\/(?!\.\.?(?:\/|$))[^/\0]+)+$/;
+
+export function isCleanPath(path: string): boolean {
+  return CLEAN_PATH.test(path);
+}
+
 export function joinPath(names: readonly string[]): string {
   return "/" + names.join("/");
 }

@@ -63,15 +63,16 @@ async function internNames(q: SnapshotIndexQueries, children: readonly Child[], 
     ? new Array<number | undefined>(want.length)
     : await q.findNameIds(want);
   const missing = want.filter((_, i) => found[i] === undefined).sort(); // native string sort
-  const inserted = await q.insertNames(st.name + 1, missing);
-  const clashed: string[] = [];
-  for (const name of missing) {
-    if (inserted.has(++st.name)) found[index.get(name)!] = st.name;
-    else clashed.push(name); // only when inserting first: the index had it already
-  }
-  const known = clashed.length ? await q.findNameIds(clashed) : [];
-  clashed.forEach((name, k) => found[index.get(name)!] = known[k]);
-  st.mostlyNew = inserted.size > want.length / 2;
+  const clashed = new Set(await q.insertNames(st.name + 1, missing));
+  missing.forEach((name, k) => {
+    if (!clashed.has(k)) found[index.get(name)!] = st.name + 1 + k;
+  });
+  st.name += missing.length;
+  // Only when inserting first: names the index had already.
+  const again = [...clashed].map((k) => missing[k]);
+  const known = again.length ? await q.findNameIds(again) : [];
+  again.forEach((name, k) => found[index.get(name)!] = known[k]);
+  st.mostlyNew = missing.length - clashed.size > want.length / 2;
   for (const c of children) if (c.nameId < 0) c.nameId = found[index.get(c.name)!]!;
 }
 

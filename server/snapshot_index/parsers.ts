@@ -6,7 +6,7 @@
  * "skipped" with a reason, never as an exception: a listing with a few odd lines still indexes.
  */
 import * as v from "valibot";
-import { modeFromGo, modeFromString, parseTime, splitPath } from "./entry.ts";
+import { isCleanPath, modeFromGo, modeFromString, parseTime, splitPath } from "./entry.ts";
 import type { Entry, EntryType } from "./entry.ts";
 
 export type ListingFormat = "restic" | "borg";
@@ -100,7 +100,8 @@ function parseJson(line: string): unknown {
 /** An absolute, clean path from what the tool printed, or undefined. */
 function cleanPath(raw: string): string | undefined {
   const abs = raw.startsWith("/") ? raw : `/${raw}`;
-  const names = splitPath(abs);
+  if (isCleanPath(abs)) return abs;
+  const names = splitPath(abs); // a trailing "/" is fine; anything else is not
   return names && names.length > 0 ? `/${names.join("/")}` : undefined;
 }
 
@@ -197,26 +198,34 @@ export function newLineStats(): LineStats {
 }
 
 /**
- * The entries of a streamed listing. Blank lines are ignored; every other line that is not an
+ * A line handler for one listing: blank lines are ignored; every other line that is not an
  * entry is counted in `stats.skipped` (restic's snapshot line is kept in `stats.snapshot`).
  */
+export function lineReader(format: ListingFormat, stats: LineStats) {
+  const parse = format === "restic" ? parseResticLsLine : parseBorgListLine;
+  return (line: string): Entry | undefined => {
+    if (line.trim() === "") return undefined;
+    stats.lines++;
+    const p = parse(line);
+    if (p.kind === "entry") {
+      stats.entries++;
+      return p.entry;
+    }
+    if (p.kind === "snapshot" && stats.snapshot === null) stats.snapshot = p.snapshot;
+    else stats.skipped++;
+    return undefined;
+  };
+}
+
+/** The entries of a streamed listing (see lineReader). */
 export async function* entriesFromLines(
   lines: AsyncIterable<string> | Iterable<string>,
   format: ListingFormat,
   stats: LineStats,
 ): AsyncGenerator<Entry> {
-  const parse = format === "restic" ? parseResticLsLine : parseBorgListLine;
+  const read = lineReader(format, stats);
   for await (const line of lines) {
-    if (line.trim() === "") continue;
-    stats.lines++;
-    const p = parse(line);
-    if (p.kind === "entry") {
-      stats.entries++;
-      yield p.entry;
-    } else if (p.kind === "snapshot" && stats.snapshot === null) {
-      stats.snapshot = p.snapshot;
-    } else {
-      stats.skipped++;
-    }
+    const e = read(line);
+    if (e) yield e;
   }
 }

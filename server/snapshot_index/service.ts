@@ -11,12 +11,13 @@ import { listDirectory } from "./browse.ts";
 import type { DirectoryPage, ListDirectoryOptions } from "./browse.ts";
 import { diffSnapshots } from "./diff.ts";
 import type { DiffOptions, DiffResult } from "./diff.ts";
+import { isCleanPath } from "./entry.ts";
 import type { Entry } from "./entry.ts";
 import { dropSnapshotVersion } from "./gc.ts";
 import type { DropStats } from "./gc.ts";
 import { batchesOf, writeBatch } from "./ingest.ts";
 import { ListingCache } from "./listing_cache.ts";
-import { entriesFromLines, newLineStats } from "./parsers.ts";
+import { lineReader, newLineStats } from "./parsers.ts";
 import type { ListingFormat, ListingSnapshotLine } from "./parsers.ts";
 import type { SnapshotIndexRepo, SnapshotMeta } from "./repo.ts";
 import { searchIndex } from "./search.ts";
@@ -54,20 +55,20 @@ function checkMeta(m: SnapshotMeta) {
   if (!Number.isSafeInteger(m.time)) throw new ValidationError("Snapshot time must be Unix ms");
 }
 
-/** Absolute, no empty, "." or ".." names, no NUL, no trailing "/" (what the parsers produce). */
-const CLEAN_PATH = /^(?:\/(?!\.\.?(?:\/|$))[^/\0]+)+$/;
+/** Calls `fn` for each item; a sync iterable (an array) without a microtask per item. */
+async function each<T>(items: AsyncIterable<T> | Iterable<T>, fn: (x: T) => void) {
+  if (Symbol.iterator in items) { for (const x of items) fn(x); }
+  else for await (const x of items) fn(x);
+}
 
-async function buildTree(entries: AsyncIterable<Entry> | Iterable<Entry>) {
+async function buildTree(feed: (add: (e: Entry) => void) => Promise<void>) {
   const builder = new TreeBuilder();
   let bad = 0;
-  const add = (e: Entry) => {
-    if (!CLEAN_PATH.test(e.path) || !Number.isFinite(e.size)) bad++;
+  await feed((e) => {
+    if (!isCleanPath(e.path) || !Number.isFinite(e.size)) bad++;
     else if (e.mtime !== null && !Number.isFinite(e.mtime)) bad++;
     else builder.add(e);
-  };
-  // An array (or any sync iterable) is walked without a microtask per entry.
-  if (Symbol.iterator in entries) { for (const e of entries) add(e); }
-  else for await (const e of entries) add(e);
+  });
   const tree = builder.finish();
   return { tree, skipped: bad + builder.rejected + tree.duplicates };
 }
@@ -150,21 +151,26 @@ export function createSnapshotIndexService(deps: {
     }
   }
 
-  async function ingestSnapshot(input: {
-    snapshot: SnapshotMeta;
-    entries: AsyncIterable<Entry> | Iterable<Entry>;
-    /** Lines the caller skipped before they became entries (added to the skipped count). */
-    skippedBefore?: () => number;
-  }): Promise<IngestResult> {
-    checkMeta(input.snapshot);
-    const { tree, skipped } = await buildTree(input.entries);
-    const before = input.skippedBefore?.() ?? 0;
-    return exclusive(() => writeTree(input.snapshot, tree, skipped + before));
+  async function ingest(
+    snapshot: SnapshotMeta,
+    feed: (add: (e: Entry) => void) => Promise<void>,
+    skippedBefore = () => 0,
+  ): Promise<IngestResult> {
+    checkMeta(snapshot);
+    const { tree, skipped } = await buildTree(feed);
+    return exclusive(() =>
+      repo.withCheckpointsDeferred(() => writeTree(snapshot, tree, skipped + skippedBefore()))
+    );
   }
 
   return {
     /** Indexes (or re-indexes, replacing) one snapshot from its entries. */
-    ingestSnapshot,
+    ingestSnapshot(input: {
+      snapshot: SnapshotMeta;
+      entries: AsyncIterable<Entry> | Iterable<Entry>;
+    }): Promise<IngestResult> {
+      return ingest(input.snapshot, (add) => each(input.entries, add));
+    },
     /** Indexes a snapshot from the lines of `restic ls --json` or `borg list --json-lines`. */
     async ingestListing(input: {
       snapshot: SnapshotMeta;
@@ -172,12 +178,13 @@ export function createSnapshotIndexService(deps: {
       lines: AsyncIterable<string> | Iterable<string>;
     }): Promise<IngestListingResult> {
       const stats = newLineStats();
-      const entries = entriesFromLines(input.lines, input.format, stats);
-      const r = await ingestSnapshot({
-        snapshot: input.snapshot,
-        entries,
-        skippedBefore: () => stats.skipped,
-      });
+      const read = lineReader(input.format, stats);
+      const feed = (add: (e: Entry) => void) =>
+        each(input.lines, (line) => {
+          const e = read(line);
+          if (e) add(e);
+        });
+      const r = await ingest(input.snapshot, feed, () => stats.skipped);
       return { ...r, listedSnapshot: stats.snapshot };
     },
     /** Removes a snapshot from the index and collects what no other snapshot uses. */

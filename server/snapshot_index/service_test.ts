@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { AppError } from "../errors.ts";
 import { e, meta, openIndex, T0 } from "./testdata/index_fixture.ts";
+import { DEEP, LONG_NAME, realListings } from "./testdata/real_listings.ts";
 
 const tree = [
   e("/etc", "dir"),
@@ -270,4 +271,36 @@ Deno.test("a crash while loading leaves hidden rows that the next writer collect
   await restarted.recover();
   const after = await ix.repo.tableCounts();
   assert.deepEqual({ ...after, names: 0 }, { ...before, names: 0 });
+});
+
+Deno.test("real restic and borg listings index, browse and search end to end", async () => {
+  const real = await realListings();
+  await using ix = await openIndex();
+  for (const format of ["restic", "borg"] as const) {
+    const id = `snp_${format}`;
+    const r = await ix.service.ingestListing({
+      snapshot: meta(id, { tool: format }),
+      format,
+      lines: (async function* () {
+        yield* real[format];
+        yield "garbage that is not JSON";
+      })(),
+    });
+    assert.equal(r.skipped, 1);
+    assert.equal(r.listedSnapshot !== null, format === "restic");
+    const src = await ix.service.listDirectory({ snapshotId: id, path: "/src", limit: 1000 });
+    const names = src.entries.map((x) => x.name);
+    for (const n of ["Ünïcödé ✓", "new\nline", LONG_NAME, "with space.txt", "empty", "fifo"]) {
+      assert.ok(names.includes(n), `${format} lists ${JSON.stringify(n)}`);
+    }
+    const sparse = src.entries.find((x) => x.name === "sparse.img")!;
+    assert.equal(sparse.size, 64 * 1024 * 1024);
+    const deep = await ix.service.listDirectory({ snapshotId: id, path: `/src/${DEEP.join("/")}` });
+    assert.deepEqual(deep.entries.map((x) => x.name), ["bottom.txt"]);
+    assert.equal(deep.breadcrumbs.length, DEEP.length + 2);
+    const found = await ix.service.search({ query: "café", snapshotIds: [id] });
+    assert.deepEqual(found.matches.map((m) => m.path), ["/src/Ünïcödé ✓/naïve café.txt"]);
+  }
+  const both = await ix.service.search({ query: "/src/etc/nginx/nginx.conf" });
+  assert.deepEqual(both.matches[0].versions.map((v) => v.size), [20, 20]);
 });
