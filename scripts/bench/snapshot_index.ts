@@ -227,10 +227,12 @@ try {
     rates.push(r.entries / (ms / 1000));
     totalEntries += r.entries;
     last = snap;
+    const cpuMs = (cpu.user + cpu.system) / 1000;
     console.log(
-      `  snapshot ${k}: ${r.entries} entries in ${
-        ms.toFixed(0)
-      } ms, listings +${r.listingsAdded} reused ${r.listingsReused}`,
+      `  snapshot ${k}: ${r.entries} entries in ${ms.toFixed(0)} ms (cpu ${
+        cpuMs.toFixed(0)
+      } ms), ` +
+        `listings +${r.listingsAdded} reused ${r.listingsReused}`,
     );
   }
   row("ingest, first snapshot", rates[0], "entries/s", 100_000, "higher");
