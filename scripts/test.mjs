@@ -91,6 +91,22 @@ function runFile(file) {
   });
 }
 
+/**
+ * Counts a file's results from Deno's per-test lines, so a process that dies after every test
+ * has reported still yields its counts. Such a death (libsql's finalizers at isolate teardown,
+ * tursodatabase/libsql-client-ts#354) is reported separately, never hidden.
+ */
+function tallyFile(text) {
+  const expected = [...text.matchAll(/^running (\d+) tests? from /gm)].reduce((n, m) => n + Number(m[1]), 0);
+  const ok = (text.match(/^\S.* \.\.\. ok \(/gm) ?? []).length;
+  const bad = (text.match(/^\S.* \.\.\. FAILED\b/gm) ?? []).length;
+  const summary = /(ok|FAILED) \| (\d+) passed(?: \(\d+ steps?\))? \| (\d+) failed/.exec(text);
+  if (summary) return { passed: Number(summary[2]), failed: Number(summary[3]), teardownCrash: summary[1] === "ok" };
+  const complete = expected > 0 && ok + bad === expected;
+  return { passed: ok, failed: bad, teardownCrash: complete && bad === 0 };
+}
+
+const teardownCrashes = [];
 console.log("\n== tests");
 const files = findTests(filter.length ? filter : ["server", "agent", "pwa/src", "test", "scripts"]);
 const jobs = Math.max(1, Number(process.env.CAIRN_TEST_JOBS ?? 1));
@@ -100,19 +116,22 @@ await Promise.all(Array.from({ length: jobs }, async () => {
   while (queue.length) {
     const r = await runFile(queue.shift());
     process.stdout.write(`\n-- ${r.file}\n${r.text.replace(/\nStack backtrace:[\s\S]*$/, "\n")}`);
-    const m = /(ok|FAILED) \| (\d+) passed(?: \(\d+ steps?\))? \| (\d+) failed/.exec(r.text);
-    if (m) {
-      passed += Number(m[2]);
-      failed += Number(m[3]);
-    }
-    if (!m || Number(m[3]) > 0 || r.status !== 0) {
-      if (!m || Number(m[3]) === 0) failed++; // no summary, or the process died after its tests
-      failures.push(`${r.file}${r.signal ? ` (killed by ${r.signal})` : m ? "" : ` (exit ${r.status}, no summary)`}`);
+    const tally = tallyFile(r.text);
+    passed += tally.passed;
+    failed += tally.failed;
+    if (tally.teardownCrash && r.status !== 0) {
+      teardownCrashes.push(`${r.file} (${r.signal ?? `exit ${r.status}`})`);
+    } else if (!tally.teardownCrash && (tally.failed > 0 || r.status !== 0)) {
+      if (tally.failed === 0) failed++; // the process died before all its tests reported
+      failures.push(`${r.file}${r.signal ? ` (killed by ${r.signal})` : ""}`);
     }
   }
 }));
 console.log(`\n${files.length} test files in ${Math.round((Date.now() - started) / 1000)} s`);
 
+if (teardownCrashes.length) {
+  console.log(`\nWarning: these files passed every test, then their process died while tearing down: ${teardownCrashes.join(", ")}`);
+}
 if (failures.length) console.log(`\nFailed: ${failures.join(", ")}`);
 const line = `${passed} passed, ${failed} failed`;
 mkdirSync(".tmp", { recursive: true });
