@@ -191,7 +191,11 @@ Deno.test("an admin adds a viewer, and the viewer sees no admin screens", async 
     await page.getByRole("button", { name: "Sign out" }).click();
     await signIn(page, "vera");
     const nav = page.getByRole("navigation", { name: "Main" });
-    assert.deepEqual(await nav.getByRole("link").allTextContents(), ["Dashboard", "Settings"]);
+    assert.deepEqual(await nav.getByRole("link").allTextContents(), [
+      "Dashboard",
+      "Hosts",
+      "Settings",
+    ]);
 
     // Keyboard: the first Tab reaches the skip link, which jumps over the navigation.
     await page.reload();
