@@ -62,7 +62,9 @@ function findTests(paths) {
       return;
     }
     for (const e of readdirSync(p).sort()) {
-      if (["node_modules", "dist", ".tmp", "data", "testdata"].includes(e) || e.startsWith(".")) continue;
+      if (["node_modules", "dist", ".tmp", "data", "testdata"].includes(e) || e.startsWith(".")) {
+        continue;
+      }
       walk(join(p, e));
     }
   };
@@ -97,11 +99,20 @@ function runFile(file) {
  * tursodatabase/libsql-client-ts#354) is reported separately, never hidden.
  */
 function tallyFile(text) {
-  const expected = [...text.matchAll(/^running (\d+) tests? from /gm)].reduce((n, m) => n + Number(m[1]), 0);
+  const expected = [...text.matchAll(/^running (\d+) tests? from /gm)].reduce(
+    (n, m) => n + Number(m[1]),
+    0,
+  );
   const ok = (text.match(/^\S.* \.\.\. ok \(/gm) ?? []).length;
   const bad = (text.match(/^\S.* \.\.\. FAILED\b/gm) ?? []).length;
   const summary = /(ok|FAILED) \| (\d+) passed(?: \(\d+ steps?\))? \| (\d+) failed/.exec(text);
-  if (summary) return { passed: Number(summary[2]), failed: Number(summary[3]), teardownCrash: summary[1] === "ok" };
+  if (summary) {
+    return {
+      passed: Number(summary[2]),
+      failed: Number(summary[3]),
+      teardownCrash: summary[1] === "ok",
+    };
+  }
   const complete = expected > 0 && ok + bad === expected;
   return { passed: ok, failed: bad, teardownCrash: complete && bad === 0 };
 }
@@ -130,7 +141,11 @@ await Promise.all(Array.from({ length: jobs }, async () => {
 console.log(`\n${files.length} test files in ${Math.round((Date.now() - started) / 1000)} s`);
 
 if (teardownCrashes.length) {
-  console.log(`\nWarning: these files passed every test, then their process died while tearing down: ${teardownCrashes.join(", ")}`);
+  console.log(
+    `\nWarning: these files passed every test, then their process died while tearing down: ${
+      teardownCrashes.join(", ")
+    }`,
+  );
 }
 if (failures.length) console.log(`\nFailed: ${failures.join(", ")}`);
 const line = `${passed} passed, ${failed} failed`;
