@@ -5,7 +5,7 @@
 import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { resolve } from "node:path";
-import { applianceDenoFlags } from "./deno_flags.mjs";
+import { APPLIANCE_V8_FLAGS, applianceDenoFlags } from "./deno_flags.mjs";
 
 const built = spawnSync("node", ["scripts/build.mjs"], { stdio: "inherit" });
 if (built.status !== 0) process.exit(built.status ?? 1);
@@ -13,7 +13,12 @@ if (built.status !== 0) process.exit(built.status ?? 1);
 const dataDir = resolve(process.env.CAIRN_DATA_DIR || "./data");
 mkdirSync(dataDir, { recursive: true, mode: 0o700 });
 const root = resolve(".");
-const child = spawn("deno", ["run", ...applianceDenoFlags({ root, dataDir }), "server/main.ts"], {
+const child = spawn("deno", [
+  "run",
+  APPLIANCE_V8_FLAGS,
+  ...applianceDenoFlags({ root, dataDir }),
+  "server/main.ts",
+], {
   stdio: "inherit",
 });
 for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, () => child.kill(sig));

@@ -6,9 +6,11 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PROJECT_ROOT } from "../../server/paths.ts";
+import { APPLIANCE_V8_FLAGS } from "../../scripts/deno_flags.mjs";
 
 export const DENO_SERVER_ARGS = [
   "run",
+  APPLIANCE_V8_FLAGS,
   "--allow-net",
   "--allow-read",
   "--allow-write",
