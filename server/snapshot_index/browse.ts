@@ -114,7 +114,7 @@ function fileOrder(l: Listing, sort: SortKey): Uint32Array {
   if (!byKey) fileOrders.set(l, byKey = new Map());
   let order = byKey.get(sort);
   if (order) return order;
-  const stored = sort === "size" ? l.bySize : sort === "mtime" ? l.byMtime : null;
+  const stored = sort === "name" ? null : l.order(sort);
   const out: number[] = [];
   if (stored) { for (const i of stored) l.types[i] !== DIR_CODE && out.push(i); }
   else for (let i = 0; i < l.length; i++) l.types[i] !== DIR_CODE && out.push(i);

@@ -23,7 +23,9 @@ async function collectBatch(
   gone: readonly Pair[],
 ): Promise<{ childrenDeleted: number; deadListings: number[] }> {
   const stillUsed = await q.pairsInUse(gone);
+  // A pair another snapshot still has keeps its directory, listing and names: nothing to do.
   const lost = gone.filter((_, i) => !stillUsed[i]);
+  if (lost.length === 0) return { childrenDeleted: 0, deadListings: [] };
   const live = await q.dirRows(lost.map(([d]) => d));
   const data = await q.listingData([...lost.map(([, l]) => l), ...live.map((r) => r.listingId)]);
   const names = new Map<number, Float64Array>();
@@ -44,9 +46,9 @@ async function collectBatch(
     for (const n of namesOf(listing)) if (!kept.has(n)) garbage.push([n, dir]);
   }
   await q.deleteChildren(garbage);
-  await q.deleteUnusedDirs(gone.map(([d]) => d));
+  await q.deleteUnusedDirs(lost.map(([d]) => d));
   await q.deleteUnusedNames([...new Set(garbage.map(([n]) => n))]);
-  const deadListings = await q.unusedListings(gone.map(([, l]) => l));
+  const deadListings = await q.unusedListings(lost.map(([, l]) => l));
   await q.deleteListings(deadListings);
   return { childrenDeleted: garbage.length, deadListings };
 }

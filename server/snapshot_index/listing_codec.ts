@@ -15,8 +15,9 @@
  *     so a change deep down does not make new listings of every ancestor)
  *   n × mtime: 0 = unknown, else zigzag(ms − previous known mtime) + 1
  *   str link target for each symlink and hard link child, in order
- *   u8 orders: 1 when n ≥ ORDER_MIN, then n × uint child index by (size, name) and n × uint by
- *     (mtime, name); a page of a huge directory sorted by size or time then needs no sort
+ *   u8 orders: 1 when n ≥ ORDER_MIN, then uint byte length of the first order, n × uint child
+ *     index by (size, name), n × uint by (mtime, name); a page of a huge directory sorted by
+ *     size or time then needs no sort, and only the order asked for is decoded
  *   str = uint byte length + 1 (0 = none), then UTF-8
  */
 import { DIR_CODE, TYPE_CODE } from "./entry.ts";
@@ -49,9 +50,8 @@ export interface Listing {
   /** Index in owners per child, or null when every child has owners[0]. */
   ownerIndex: Uint32Array | null;
   links: Map<number, string>;
-  /** Child indexes by (size, index) and by (mtime, index), for listings of ORDER_MIN or more. */
-  bySize: Uint32Array | null;
-  byMtime: Uint32Array | null;
+  /** Child indexes by (size, index) or (mtime, index), stored for listings of ORDER_MIN or more. */
+  order(key: "size" | "mtime"): Uint32Array | null;
 }
 
 const encoder = new TextEncoder();
@@ -74,6 +74,11 @@ class Writer {
       v = Math.floor(v / 128);
     }
     this.buf[this.pos++] = v;
+  }
+  bytes(value: Uint8Array) {
+    this.room(value.length);
+    this.buf.set(value, this.pos);
+    this.pos += value.length;
   }
   byte(value: number) {
     this.room(1);
@@ -175,10 +180,14 @@ export function encodeListing(rows: readonly ListingRow[]): Uint8Array {
   if (rows.length >= ORDER_MIN) {
     const size = (i: number) => (rows[i].type === DIR_CODE ? 0 : rows[i].size);
     const time = (i: number) => rows[i].mtime ?? -Infinity;
-    for (const key of [size, time]) {
-      const idx = rows.map((_, i) => i).sort((a, b) => key(a) - key(b) || a - b);
-      for (const i of idx) w.uint(i);
-    }
+    const [bySize, byTime] = [size, time].map((key) => {
+      const o = new Writer();
+      for (const i of rows.map((_, i) => i).sort((a, b) => key(a) - key(b) || a - b)) o.uint(i);
+      return o.done();
+    });
+    w.uint(bySize.length);
+    w.bytes(bySize);
+    w.bytes(byTime);
   }
   return w.done();
 }
@@ -227,9 +236,6 @@ export function decodeListing(bytes: Uint8Array): Listing {
     const s = r.str();
     if (s !== null) links.set(i, s);
   }
-  const ordered = bytes[r.pos++] === 1;
-  const bySize = ordered ? readColumn(r, new Uint32Array(n)) : null;
-  const byMtime = ordered ? readColumn(r, new Uint32Array(n)) : null;
   return {
     length: n,
     nameIds,
@@ -240,8 +246,22 @@ export function decodeListing(bytes: Uint8Array): Listing {
     owners,
     ownerIndex,
     links,
-    bySize,
-    byMtime,
+    order: storedOrders(r, n),
+  };
+}
+
+/** The stored orders after `r`, each decoded the first time it is asked for. */
+function storedOrders(r: Reader, n: number): Listing["order"] {
+  if (r.buf[r.pos++] !== 1) return () => null;
+  const sizeLength = r.uint();
+  const at = { size: r.pos, mtime: r.pos + sizeLength };
+  const done: { size?: Uint32Array; mtime?: Uint32Array } = {};
+  return (key) => {
+    if (!done[key]) {
+      r.pos = at[key];
+      done[key] = readColumn(r, new Uint32Array(n));
+    }
+    return done[key]!;
   };
 }
 
