@@ -18,13 +18,22 @@ export function createDashboardService(
     startedAt: number;
   },
 ) {
+  // The file size is a figure to glance at, not to poll: two stat calls per dashboard read cost
+  // more than its queries, so it is refreshed at most every few seconds.
+  let bytesCache = { at: -Infinity, bytes: 0 };
+  const cachedDatabaseBytes = async (now: number) => {
+    if (now - bytesCache.at > 5_000) {
+      bytesCache = { at: now, bytes: await databaseBytes(deps.dbFile) };
+    }
+    return bytesCache.bytes;
+  };
   return {
     async view(): Promise<DashboardView> {
       const now = deps.clock.now();
       const [users, audit24h, bytes, settings] = await Promise.all([
         deps.users.countUsers(),
         deps.audit.countSince(now - 24 * 3600_000),
-        databaseBytes(deps.dbFile),
+        cachedDatabaseBytes(now),
         deps.settings.values(),
       ]);
       return {
