@@ -164,6 +164,9 @@ export async function createTestContext(
     signedInClients,
     async close() {
       await close();
+      // One event-loop turn after closing lets libsql finish before its finalizers can run at
+      // module teardown (a segfault otherwise: tursodatabase/libsql-js#231).
+      await new Promise((r) => setTimeout(r, 0));
       await rm(dir, { recursive: true, force: true });
     },
   };
