@@ -28,13 +28,9 @@ let passed = 0;
 let failed = 0;
 const failures = [];
 
-function step(name, cmd, args) {
-  console.log(`\n== ${name}`);
-  return spawnSync(cmd, args, { stdio: "inherit", env: { ...process.env, NO_COLOR: "1" } });
-}
-
 function check(name, cmd, args) {
-  const r = step(name, cmd, args);
+  console.log(`\n== ${name}`);
+  const r = spawnSync(cmd, args, { stdio: "inherit", env: { ...process.env, NO_COLOR: "1" } });
   if (r.status === 0) passed++;
   else {
     failed++;

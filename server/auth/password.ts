@@ -4,6 +4,7 @@
  * the same on both runtimes. Parameters are stored with each hash so they can be raised later.
  */
 import { scrypt, timingSafeEqual } from "node:crypto";
+import { fromBase64, toBase64 } from "../contract/agent_crypto.ts";
 
 const N = 1 << 15;
 const R = 8;
@@ -32,13 +33,10 @@ function derive(
   });
 }
 
-const b64 = (b: Uint8Array) => btoa(String.fromCharCode(...b));
-const unb64 = (s: string) => Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
-
 export async function hashPassword(password: string): Promise<string> {
   const salt = crypto.getRandomValues(new Uint8Array(16));
   const key = await derive(password, salt, N, R, P);
-  return `scrypt$${N}$${R}$${P}$${b64(salt)}$${b64(key)}`;
+  return `scrypt$${N}$${R}$${P}$${toBase64(salt)}$${toBase64(key)}`;
 }
 
 export async function verifyPassword(password: string, stored: string): Promise<boolean> {
@@ -46,8 +44,10 @@ export async function verifyPassword(password: string, stored: string): Promise<
   if (parts.length !== 6 || parts[0] !== "scrypt") return false;
   const [n, r, p] = parts.slice(1, 4).map(Number);
   if (128 * n * r * 2 > MAXMEM * 4) return false;
-  const expected = unb64(parts[5]);
-  const key = await derive(password, unb64(parts[4]), n, r, p);
+  const expected = fromBase64(parts[5]);
+  const salt = fromBase64(parts[4]);
+  if (!expected || !salt) return false;
+  const key = await derive(password, salt, n, r, p);
   return key.length === expected.length && timingSafeEqual(key, expected);
 }
 

@@ -4,6 +4,7 @@
  * can never be mistaken for plain text.
  */
 import nacl from "tweetnacl";
+import { fromBase64, toBase64 } from "../contract/agent_crypto.ts";
 import { chmod, open, readFile } from "node:fs/promises";
 
 export interface SecretBox {
@@ -12,18 +13,6 @@ export interface SecretBox {
 }
 
 const PREFIX = "sb1:";
-
-export function toBase64(bytes: Uint8Array): string {
-  let s = "";
-  for (let i = 0; i < bytes.length; i += 0x8000) {
-    s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  }
-  return btoa(s);
-}
-
-export function fromBase64(text: string): Uint8Array {
-  return Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
-}
 
 export function createSecretBox(key: Uint8Array): SecretBox {
   if (key.length !== nacl.secretbox.keyLength) throw new Error("Secret key must be 32 bytes");
@@ -39,6 +28,7 @@ export function createSecretBox(key: Uint8Array): SecretBox {
     open(sealed) {
       if (!sealed.startsWith(PREFIX)) throw new Error("Not a sealed value");
       const raw = fromBase64(sealed.slice(PREFIX.length));
+      if (!raw) throw new Error("Sealed value is damaged");
       const nonce = raw.subarray(0, nacl.secretbox.nonceLength);
       const plain = nacl.secretbox.open(raw.subarray(nacl.secretbox.nonceLength), nonce, key);
       if (!plain) throw new Error("Sealed value does not open with this appliance's key");

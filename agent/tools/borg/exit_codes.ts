@@ -16,12 +16,7 @@ import {
   fixed,
   sshRules,
 } from "../common/failure_rules.ts";
-import type { FailureExplanation, RunStatus } from "../common/result.ts";
-
-export interface ExitMeaning {
-  status: Exclude<RunStatus, "cancelled">;
-  meaning: string;
-}
+import type { ExitMeaning, FailureExplanation } from "../common/result.ts";
 
 export const BORG_EXIT_CODES: Record<number, ExitMeaning> = {
   0: { status: "ok", meaning: "success" },

@@ -21,6 +21,12 @@ export interface FailureExplanation {
 
 export type RunStatus = "ok" | "warning" | "failed" | "cancelled";
 
+/** What one exit code of a tool means; each tool's table lives in its exit_codes.ts. */
+export interface ExitMeaning {
+  status: Exclude<RunStatus, "cancelled">;
+  meaning: string;
+}
+
 export interface LockCleanup {
   /** What was run after a forced kill: restic unlock, borg break-lock, or nothing. */
   action: "unlock" | "break-lock" | "none";
