@@ -156,19 +156,23 @@ export function createHostsService(deps: {
     return hostView((await repo.findHostById(id))!, clock.now());
   }
 
+  /** The dashboard's figures: statuses only, without building every host's full view. */
+  function countStatuses(rows: HostWithContact[], now: number): HostCounts {
+    const counts: HostCounts = { total: 0, online: 0, degraded: 0, offline: 0, pending: 0 };
+    for (const h of rows) {
+      const status = hostStatus(h, now);
+      if (status === "pending") counts.pending++;
+      if (h.state !== "approved") continue;
+      counts.total++;
+      if (status === "online" || status === "degraded" || status === "offline") counts[status]++;
+    }
+    return counts;
+  }
+
   async function list(): Promise<{ hosts: HostView[]; counts: HostCounts }> {
     const now = clock.now();
-    const hosts = (await repo.listHosts()).map((h) => hostView(h, now));
-    const counts: HostCounts = { total: 0, online: 0, degraded: 0, offline: 0, pending: 0 };
-    for (const h of hosts) {
-      if (h.status === "pending") counts.pending++;
-      if (h.enrollment !== "approved") continue;
-      counts.total++;
-      if (h.status === "online" || h.status === "degraded" || h.status === "offline") {
-        counts[h.status]++;
-      }
-    }
-    return { hosts, counts };
+    const rows = await repo.listHosts();
+    return { hosts: rows.map((h) => hostView(h, now)), counts: countStatuses(rows, now) };
   }
 
   return {
@@ -267,7 +271,7 @@ export function createHostsService(deps: {
     },
 
     /** The host figures of the dashboard. */
-    counts: async (): Promise<HostCounts> => (await list()).counts,
+    counts: async (): Promise<HostCounts> => countStatuses(await repo.listHosts(), clock.now()),
 
     async findHost(id: string): Promise<Host> {
       return await mustFind(id);
