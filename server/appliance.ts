@@ -14,7 +14,7 @@ import { defaultMigrationsDir, loadMigrations, migrate } from "./db/migrate.ts";
 import { createLogger, createStdoutSink } from "./log.ts";
 import type { LogSink } from "./log.ts";
 import type { Runtime } from "./runtime.ts";
-import { loadOrCreateKey } from "./secrets/box.ts";
+import { createSecretBox, loadOrCreateKey } from "./secrets/box.ts";
 import { createRedactor } from "./secrets/redact.ts";
 import { loadOrCreateIdentity } from "./agent_channel/identity.ts";
 import { createServices } from "./services.ts";
@@ -43,9 +43,8 @@ export async function startAppliance(
   const dbFile = join(dataDir, "cairn.db");
   const result = await migrate(dbFile, await loadMigrations(defaultMigrationsDir()));
   if (result.applied.length > 0) log.info("migrations applied", { applied: result.applied });
-  // Made at first start, so the key exists before the first secret does; the repositories of
-  // the backups issue open their SecretBox over it.
-  await loadOrCreateKey(join(dataDir, "secret.key"));
+  // Made at first start, so the key exists before the first secret does.
+  const secretBox = createSecretBox(await loadOrCreateKey(join(dataDir, "secret.key")));
   const identity = await loadOrCreateIdentity(join(dataDir, "identity.json"));
 
   let tls: TlsFacts = { enabled: false, caCertPem: null, caFingerprint: null, hostnames: [] };
@@ -77,6 +76,7 @@ export async function startAppliance(
     config,
     facts: { version: VERSION, runtime: runtime.name, dataDir, dbFile, startedAt, tls },
     identity,
+    secretBox,
   });
 
   if (config.adminPassword && (await services.auth.bootstrapAdmin(config.adminPassword))) {

@@ -20,6 +20,8 @@ import { createHostsRepo } from "./hosts/repo.ts";
 import { createHostsService } from "./hosts/service.ts";
 import { createInstallService } from "./install/service.ts";
 import { PROJECT_ROOT } from "./paths.ts";
+import { createSecretBox } from "./secrets/box.ts";
+import type { SecretBox } from "./secrets/box.ts";
 import type { Redactor } from "./secrets/redact.ts";
 import { createSettingsRepo } from "./settings/repo.ts";
 import { createSettingsService } from "./settings/service.ts";
@@ -37,6 +39,8 @@ export function createServices(deps: {
   facts: ApplianceFacts;
   /** The appliance's Ed25519 identity; in-process tests may leave it out for a throwaway one. */
   identity?: ApplianceIdentity;
+  /** Seals secrets at rest; in-process tests may leave it out for a throwaway key. */
+  secretBox?: SecretBox;
 }) {
   const { db, clock, redactor } = deps;
   const usersRepo = createUsersRepo(db);
@@ -63,6 +67,8 @@ export function createServices(deps: {
     facts: deps.facts,
   });
   const identity = deps.identity ?? ephemeralIdentity();
+  const secretBox = deps.secretBox ??
+    createSecretBox(crypto.getRandomValues(new Uint8Array(32)));
   const hostsRepo = createHostsRepo(db);
   const agentChannel = createAgentChannelService({
     repo: createAgentChannelRepo(db),
@@ -115,6 +121,7 @@ export function createServices(deps: {
     enrollment,
     hosts,
     install,
+    secretBox,
   };
 }
 
