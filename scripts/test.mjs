@@ -23,6 +23,10 @@ if (process.env.CAIRN_TEST_RUNNER_ACTIVE) {
 }
 process.env.CAIRN_TEST_RUNNER_ACTIVE = "1";
 rmSync(".tmp/test-summary", { force: true });
+// Where the tests capture logs for the secret scan (test/helpers/log_capture.ts).
+const LOG_DIR = resolve(".tmp/test-logs");
+rmSync(LOG_DIR, { recursive: true, force: true });
+process.env.CAIRN_TEST_LOG_DIR = LOG_DIR;
 
 let passed = 0;
 let failed = 0;
@@ -135,6 +139,8 @@ await Promise.all(Array.from({ length: jobs }, async () => {
   }
 }));
 console.log(`\n${files.length} test files in ${Math.round((Date.now() - started) / 1000)} s`);
+
+check("secret scan", "node", ["scripts/secret_scan.mjs", LOG_DIR]);
 
 if (teardownCrashes.length) {
   console.log(

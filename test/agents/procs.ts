@@ -8,6 +8,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PROJECT_ROOT } from "../../server/paths.ts";
+import { captureLog, registerTestSecret } from "../helpers/log_capture.ts";
 import { startServerProcess } from "../helpers/server_process.ts";
 import type { ServerProcess } from "../helpers/server_process.ts";
 
@@ -44,6 +45,7 @@ export interface Admin {
 }
 
 export async function signIn(url: string): Promise<Admin> {
+  registerTestSecret(ADMIN_PASSWORD);
   const login = await fetch(`${url}/api/auth/login`, {
     method: "POST",
     headers: { "content-type": "application/json" },
@@ -122,9 +124,11 @@ export function spawnAgent(
     for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
       const parts = (rest + chunk).split("\n");
       rest = parts.pop() ?? "";
-      lines.push(...parts.filter(Boolean));
+      const got = parts.filter(Boolean);
+      lines.push(...got);
+      captureLog("agent-process", got);
     }
-    if (rest) lines.push(rest);
+    if (rest) lines.push(rest), captureLog("agent-process", rest);
   };
   const pumped = Promise.all([pump(child.stdout), pump(child.stderr)]);
   const exited = child.status.then(async (s) => {

@@ -11,6 +11,7 @@ import type { AppDeps } from "../../server/app.ts";
 import { openDb } from "../../server/db/connect.ts";
 import { defaultMigrationsDir, loadMigrations, migrate } from "../../server/db/migrate.ts";
 import { createLogger } from "../../server/log.ts";
+import { captureLog } from "./log_capture.ts";
 import { createRedactor } from "../../server/secrets/redact.ts";
 import { createServices } from "../../server/services.ts";
 import type { TlsFacts } from "../../server/settings/service.ts";
@@ -64,7 +65,11 @@ export async function createTestContext(
   const clock = opts.clock ?? createTestClock();
   const redactor = createRedactor();
   const logLines: string[] = [];
-  const log = createLogger({ level: "debug", redactor, sink: (l) => logLines.push(l) });
+  const log = createLogger({
+    level: "debug",
+    redactor,
+    sink: (l) => (logLines.push(l), captureLog("inproc-server", l)),
+  });
   const tls: TlsFacts = opts.tls ??
     { enabled: false, caCertPem: null, caFingerprint: null, hostnames: [] };
   const services = createServices({

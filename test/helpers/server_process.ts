@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PROJECT_ROOT } from "../../server/paths.ts";
 import { APPLIANCE_V8_FLAGS } from "../../scripts/deno_flags.mjs";
+import { captureLog } from "./log_capture.ts";
 
 export const DENO_SERVER_ARGS = [
   "run",
@@ -82,10 +83,11 @@ export async function startServerProcess(opts: {
       for (const line of parts) {
         if (!line) continue;
         lines.push(line);
+        captureLog("server-process", line);
         if (line.includes('"Cairn is listening"')) announce(JSON.parse(line).url);
       }
     }
-    if (rest) lines.push(rest);
+    if (rest) lines.push(rest), captureLog("server-process", rest);
   };
   void pump(child.stdout);
   void pump(child.stderr);
