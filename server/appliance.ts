@@ -77,7 +77,10 @@ export async function startAppliance(
     facts: { version: VERSION, runtime: runtime.name, dataDir, dbFile, startedAt, tls },
     identity,
     secretBox,
+    log,
   });
+  // Recovery of jobs cut off by a stop; a failure here must not keep the appliance down.
+  await services.jobs.start().catch((err) => log.error("job recovery failed", { error: err }));
 
   if (config.adminPassword && (await services.auth.bootstrapAdmin(config.adminPassword))) {
     log.info("admin account created from CAIRN_ADMIN_PASSWORD", { username: "admin" });
@@ -121,6 +124,7 @@ export async function startAppliance(
       stopping ??= (async () => {
         clearInterval(sweep);
         services.agentChannel.closeWaiters(); // parked long-polls answer now, not in 30 s
+        services.jobs.closeStreams(); // open job streams end, or shutdown would wait for them
         await server.shutdown();
         await close();
         log.info("Cairn stopped");

@@ -19,12 +19,18 @@ import { createEnrollmentService } from "./enrollment/service.ts";
 import { createHostsRepo } from "./hosts/repo.ts";
 import { createHostsService } from "./hosts/service.ts";
 import { createInstallService } from "./install/service.ts";
+import { createJobsRepo } from "./jobs/repo.ts";
+import { createJobsService } from "./jobs/service.ts";
+import type { JobsService } from "./jobs/service.ts";
+import type { Logger } from "./log.ts";
 import { PROJECT_ROOT } from "./paths.ts";
 import { createSecretBox } from "./secrets/box.ts";
 import type { SecretBox } from "./secrets/box.ts";
 import type { Redactor } from "./secrets/redact.ts";
 import { createSettingsRepo } from "./settings/repo.ts";
 import { createSettingsService } from "./settings/service.ts";
+import { createSnapshotsRepo } from "./snapshots/repo.ts";
+import { createSnapshotsService } from "./snapshots/service.ts";
 import type { ApplianceFacts } from "./settings/service.ts";
 import { createTokensRepo } from "./tokens/repo.ts";
 import { createTokensService } from "./tokens/service.ts";
@@ -41,6 +47,8 @@ export function createServices(deps: {
   identity?: ApplianceIdentity;
   /** Seals secrets at rest; in-process tests may leave it out for a throwaway key. */
   secretBox?: SecretBox;
+  /** For the warnings of background work (job reports, dispatch); none in most tests. */
+  log?: Logger;
 }) {
   const { db, clock, redactor } = deps;
   const usersRepo = createUsersRepo(db);
@@ -70,6 +78,8 @@ export function createServices(deps: {
   const secretBox = deps.secretBox ??
     createSecretBox(crypto.getRandomValues(new Uint8Array(32)));
   const hostsRepo = createHostsRepo(db);
+  // The channel calls back into jobs (job reports) and jobs queue commands on the channel.
+  let jobsRef: JobsService | null = null;
   const agentChannel = createAgentChannelService({
     repo: createAgentChannelRepo(db),
     hosts: hostsRepo,
@@ -85,6 +95,18 @@ export function createServices(deps: {
     audit,
     identity,
     clock,
+    onJobReports: (hostId, reports) => jobsRef?.applyReports(hostId, reports) ?? Promise.resolve(),
+  });
+  const snapshots = createSnapshotsService({ repo: createSnapshotsRepo(db) });
+  const jobs = jobsRef = createJobsService({
+    repo: createJobsRepo(db),
+    snapshots,
+    audit,
+    clock,
+    secretBox,
+    identity,
+    channel: () => agentChannel,
+    log: deps.log,
   });
   const enrollment = createEnrollmentService({ hosts: hostsRepo, audit, lockout, identity, clock });
   const hosts = createHostsService({
@@ -122,6 +144,8 @@ export function createServices(deps: {
     hosts,
     install,
     secretBox,
+    jobs,
+    snapshots,
   };
 }
 

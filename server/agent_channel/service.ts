@@ -45,6 +45,12 @@ export function createAgentChannelService(deps: {
   audit: AuditService;
   identity: ApplianceIdentity;
   clock: Clock;
+  /**
+   * Called once a batch is committed, with its accepted reports that name a job (re-sent ones
+   * included: the callee must be idempotent). A failure here never fails the ingest: the
+   * reports are stored and acknowledged either way.
+   */
+  onJobReports?(hostId: string, reports: StoredReport[]): Promise<void>;
 }) {
   const { repo, hosts, waiters, identity, clock } = deps;
   const lastContactWrite = new Map<string, number>();
@@ -212,6 +218,12 @@ export function createAgentChannelService(deps: {
           if (foreign.has(r.id)) {
             refused.push({ id: r.id, reason: "This report id belongs to another host" });
           } else acked.push(r.id);
+        }
+        const jobReports = accepted.filter((r) => r.jobId !== null && !foreign.has(r.id));
+        if (jobReports.length > 0 && deps.onJobReports) {
+          await deps.onJobReports(agent.hostId, jobReports).catch(() => {
+            // stored and acknowledged; the job catches up from the next report or at start
+          });
         }
       }
       touch(agent.hostId, ip);
