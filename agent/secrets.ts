@@ -1,7 +1,8 @@
 /**
  * Sealed secrets on the agent's disk: each one stays exactly as the appliance sealed and signed
  * it (`secrets/<name>.json`, mode 0600). It is checked and opened only when a job needs it, and
- * the plain value lives in memory for that use only.
+ * the plain value lives in memory for that use only. Secrets inside a job spec are opened the
+ * same way (`openSealedSecret`) without being stored.
  */
 import { join } from "node:path";
 import { SealedSecretSchema } from "../server/contract/agent.ts";
@@ -30,20 +31,31 @@ export function createSecretStore(
       if (!/^[a-z0-9][a-z0-9_.-]{0,63}$/.test(name)) return null;
       const stored = await readJson(pathOf(name), SealedSecretSchema);
       if (!stored) return null;
-      const s = await checkSealedSecret(stored, opts.pinned, opts.identity);
-      const plain = await opts.identity.openBox(
-        fromBase64(s.box) ?? new Uint8Array(),
-        fromBase64(s.nonce)!,
-        fromBase64(s.ephemeralKey)!,
-      );
-      if (!plain) {
-        throw new UntrustedCommandError(
-          `The sealed secret ${name} does not open with this agent's key`,
-        );
-      }
-      return new TextDecoder().decode(plain);
+      return await openSealedSecret(stored, opts);
     },
   };
+}
+
+/**
+ * Checks and opens a sealed secret that came inline (a job spec's passphrase, key, hooks):
+ * the plain value is returned to the caller's memory and never stored.
+ */
+export async function openSealedSecret(
+  raw: unknown,
+  opts: { identity: AgentIdentity; pinned: PinnedAppliance },
+): Promise<string> {
+  const s = await checkSealedSecret(raw, opts.pinned, opts.identity);
+  const plain = await opts.identity.openBox(
+    fromBase64(s.box) ?? new Uint8Array(),
+    fromBase64(s.nonce)!,
+    fromBase64(s.ephemeralKey)!,
+  );
+  if (!plain) {
+    throw new UntrustedCommandError(
+      `The sealed secret ${s.name} does not open with this agent's key`,
+    );
+  }
+  return new TextDecoder().decode(plain);
 }
 
 export type SecretStore = ReturnType<typeof createSecretStore>;

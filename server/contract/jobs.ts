@@ -230,7 +230,11 @@ export type JobSpec = v.InferOutput<typeof JobSpecSchema>;
 /** `job.run` command args. */
 export const JobRunArgsSchema = v.object({ spec: JobSpecSchema });
 /** `job.cancel` command args. */
-export const JobCancelArgsSchema = v.object({ jobId: JobIdSchema });
+export const JobCancelArgsSchema = v.object({
+  jobId: JobIdSchema,
+  /** Who cancelled (a user name), for "Cancelled by <user>"; optional. */
+  by: v.optional(str(200)),
+});
 
 // ---- report bodies ----
 

@@ -50,8 +50,9 @@ Deno.test("restic to rclone serve restic --append-only: backup, wrong credential
       const forget = await d.run("forget", { keep: { last: 1 } });
       assert.equal(forget.status, "failed");
       assert.deepEqual(forget.failure, {
-        code: "permission_denied",
-        message: "The server refused to delete data: the repository is append-only (HTTP 403).",
+        code: "append_only",
+        message: "The repository server is append-only: it refuses to delete snapshots. " +
+          "Run forget and prune on the server itself.",
       });
       assert.equal(
         forget.exitCode,

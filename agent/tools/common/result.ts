@@ -11,6 +11,7 @@ export type FailureCode =
   | "unreachable"
   | "permission_denied"
   | "wrong_engine"
+  | "append_only"
   | "unknown";
 
 /** A failure in plain words, for the job page; the raw tail stays one click away. */

@@ -37,6 +37,8 @@ export interface ToolCommand<R> {
 export interface RunControl {
   signal?: AbortSignal;
   onEvent?: (event: DriverEvent) => void;
+  /** Called once the tool has started, with its command line (redacted). */
+  onStart?: (command: string) => void;
   /** Stop the tool (gracefully, then forcefully) after this long; the run then fails. */
   timeoutMs?: number;
   /** How long a graceful stop may take before the tool is killed (default 15 s). */
@@ -98,6 +100,7 @@ export async function runTool<R>(
     },
   });
   run.pid = child.pid;
+  control.onStart?.(run.command);
   const stopper = createStopper(child, { run, graceMs: control.graceMs ?? DEFAULT_GRACE_MS });
   const stop = stopper.stop;
   const onAbort = () => stop("cancel");

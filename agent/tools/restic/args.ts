@@ -15,7 +15,10 @@ export interface ResticLimits {
 
 /** Which snapshots an operation considers. */
 export interface SnapshotFilter {
+  /** Snapshots with any of these tags (one --tag each). */
   tags?: string[];
+  /** Snapshots with all of these tags (one --tag a,b). */
+  allTags?: string[];
   hosts?: string[];
   paths?: string[];
 }
@@ -67,6 +70,10 @@ export interface ResticOptions {
     /** Where the dumped bytes go; awaited, so a slow sink slows restic down. */
     output: (chunk: Uint8Array) => void | Promise<void>;
   };
+  /** The ids of the repository's lock files (`list locks --no-lock`). */
+  listLocks: ResticLimits;
+  /** One lock file's content (`cat lock <id> --no-lock`): who holds it and since when. */
+  catLock: ResticLimits & { id: string };
   version: Record<string, never>;
 }
 
@@ -127,6 +134,8 @@ const builders: { [K in ResticOperation]: Builder<K> } = {
     snapshotId(o.snapshot),
     o.path,
   ],
+  listLocks: () => ["list", "locks", "--no-lock"],
+  catLock: (o) => ["cat", "lock", "--no-lock", lockId(o.id)],
   version: () => ["version"],
 };
 
@@ -170,6 +179,7 @@ function checkArgs(o: ResticOptions["check"]): string[] {
 function filterFlags(o: SnapshotFilter): string[] {
   return [
     ...(o.tags ?? []).map((t) => `--tag=${tagValue(t)}`),
+    ...(o.allTags?.length ? [`--tag=${o.allTags.map(tagValue).join(",")}`] : []),
     ...(o.hosts ?? []).map((h) => `--host=${h}`),
     ...(o.paths ?? []).map((p) => `--path=${p}`),
   ];
@@ -197,6 +207,11 @@ function snapshotId(id: string): string {
   if (id !== "latest" && !/^[0-9a-f]{8,64}$/.test(id)) {
     throw new InvalidOptionsError(`Invalid snapshot id: ${id}`);
   }
+  return id;
+}
+
+function lockId(id: string): string {
+  if (!/^[0-9a-f]{64}$/.test(id)) throw new InvalidOptionsError(`Invalid lock id: ${id}`);
   return id;
 }
 

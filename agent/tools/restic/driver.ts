@@ -80,6 +80,8 @@ export function createResticDriver(
         output: (chunk: Uint8Array) => (dumpedBytes += chunk.length, sink(chunk)),
       };
     }
+    const onStart = control.onStart;
+    if (onStart) control = { ...control, onStart: (c) => onStart(shownCommand(repo, c)) };
     const run = await runTool(commandFor(config, { repo, op, options }), control, { spawn, clock });
     const result = toRunResult(op, run, repo);
     if (op === "dump" && result.status === "ok") {
@@ -148,7 +150,7 @@ function toRunResult<K extends ResticOperation>(
   run: ToolRun<ResticResults[K]>,
   repo: RepositoryAccess,
 ): RunResult<ResticResults[K]> {
-  const shown = `RESTIC_REPOSITORY=${quoteArg(repo.display)} ${run.command}`;
+  const shown = shownCommand(repo, run.command);
   const base = baseResult(run, { tool: "restic", operation: op, command: shown });
   const early = earlyOutcome(run, {
     tool: "restic",
@@ -159,6 +161,11 @@ function toRunResult<K extends ResticOperation>(
   base.status = meaning.status;
   if (meaning.status === "warning") base.warning = warningText(run);
   return base;
+}
+
+/** The command as people see it: where the repository is, then restic's arguments. */
+function shownCommand(repo: RepositoryAccess, command: string): string {
+  return `RESTIC_REPOSITORY=${quoteArg(repo.display)} ${command}`;
 }
 
 function warningText(run: ToolRun<unknown>): string {

@@ -97,3 +97,12 @@ export const StatsSchema = v.looseObject({
   total_blob_count: v.optional(v.number()),
   snapshots_count: v.optional(v.number()),
 });
+
+/** `restic cat lock <id>`: the lock file's JSON (pretty-printed over several lines). */
+export const LockSchema = v.looseObject({
+  time: v.optional(v.string()),
+  exclusive: v.optional(v.boolean()),
+  hostname: v.optional(v.string()),
+  username: v.optional(v.string()),
+  pid: v.optional(v.number()),
+});

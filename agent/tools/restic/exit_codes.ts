@@ -43,8 +43,9 @@ export interface FailureInput {
 }
 
 const APPEND_ONLY: FailureExplanation = {
-  code: "permission_denied",
-  message: "The server refused to delete data: the repository is append-only (HTTP 403).",
+  code: "append_only",
+  message: "The repository server is append-only: it refuses to delete snapshots. " +
+    "Run forget and prune on the server itself.",
 };
 const REPO_MISSING: FailureExplanation = {
   code: "repo_missing",

@@ -44,8 +44,9 @@ Deno.test("restic failures are explained from what restic printed", () => {
     /REST server refused the username or password/,
   );
   assert.deepEqual(explain("rest_append_only_forget"), {
-    code: "permission_denied",
-    message: "The server refused to delete data: the repository is append-only (HTTP 403).",
+    code: "append_only",
+    message: "The repository server is append-only: it refuses to delete snapshots. " +
+      "Run forget and prune on the server itself.",
   });
 });
 

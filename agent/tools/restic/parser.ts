@@ -11,6 +11,7 @@ import {
   type ErrorLine,
   ErrorLineSchema,
   ForgetOutputSchema,
+  LockSchema,
   LsNodeLineSchema,
   LsSnapshotLineSchema,
   type SnapshotJson,
@@ -53,13 +54,26 @@ export interface ResticResults {
   ls: { snapshotId?: string; entries: number };
   restore: Record<string, never>;
   dump: { bytes: number };
+  listLocks: { ids: string[] };
+  catLock: ResticLock;
   version: { version: string };
+}
+
+/** A lock file as `restic cat lock` prints it. */
+export interface ResticLock {
+  time?: string;
+  exclusive?: boolean;
+  hostname?: string;
+  username?: string;
+  pid?: number;
 }
 
 type Results = Partial<ResticResults[ResticOperation]> & Record<string, unknown>;
 
 interface ParserState {
   result?: Results;
+  /** catLock: its pretty-printed JSON document, collected until the end (a few lines). */
+  stdout: string[];
   unreadable: number;
   entries: number;
 }
@@ -74,12 +88,13 @@ interface Ctx {
 export function createResticParser<K extends ResticOperation>(
   op: K,
 ): LineParser<ResticResults[K]> {
-  const state: ParserState = { unreadable: 0, entries: 0 };
+  const state: ParserState = { unreadable: 0, entries: 0, stdout: [] };
   const ctx: Ctx = { op, state, set: (patch) => (state.result = { ...state.result, ...patch }) };
   return {
     push(stream, raw) {
       const line = stripAnsi(raw);
       if (!line.trim()) return [];
+      if (op === "catLock" && stream === "stdout") return state.stdout.push(line), [];
       const json = tryParseJson(line);
       if (json !== undefined) {
         const events = jsonEvents(ctx, json);
@@ -91,6 +106,8 @@ export function createResticParser<K extends ResticOperation>(
       if (op === "backup" && state.result) state.result.unreadableFiles = state.unreadable;
       if (op === "ls" && state.result) state.result.entries = state.entries;
       if (op === "check" && state.result === undefined) return undefined;
+      if (op === "listLocks") return (state.result ?? { ids: [] }) as ResticResults[K];
+      if (op === "catLock") return lockOf(state.stdout.join("\n")) as ResticResults[K];
       return state.result as ResticResults[K] | undefined;
     },
   };
@@ -194,7 +211,8 @@ function proseEvents(
   return [{ type: "text", stream, text: line }];
 }
 
-function knownProse({ op, set }: Ctx, line: string): DriverEvent[] | undefined {
+function knownProse(ctx: Ctx, line: string): DriverEvent[] | undefined {
+  const { op, set } = ctx;
   if (op === "init") {
     const m = /^created restic repository ([0-9a-f]+) at /.exec(line);
     if (m) return set({ repositoryId: m[1] }), [{ type: "log", level: "info", text: line }];
@@ -206,6 +224,10 @@ function knownProse({ op, set }: Ctx, line: string): DriverEvent[] | undefined {
     if (/repository contains errors/.test(line)) {
       return set({ errorsFound: true }), [{ type: "error", text: line }];
     }
+  }
+  if (op === "listLocks" && /^[0-9a-f]{64}$/.test(line)) {
+    const r = (ctx.state.result ??= { ids: [] }) as { ids: string[] };
+    return r.ids.push(line), [];
   }
   if (op === "version") {
     const m = /^restic (\d+\.\d+\.\d+\S*)/.exec(line);
@@ -275,4 +297,9 @@ function forgetResult(groups: v.InferOutput<typeof ForgetOutputSchema>): Results
     keep: out.flatMap((g) => g.keep),
     remove: out.flatMap((g) => g.remove),
   };
+}
+
+function lockOf(text: string): ResticLock | undefined {
+  const parsed = v.safeParse(LockSchema, tryParseJson(text));
+  return parsed.success ? parsed.output : undefined;
 }
