@@ -23,12 +23,15 @@ import type { Route } from "./http/route.ts";
 import { hostsRoutes } from "./hosts/routes.ts";
 import { createStaticFiles } from "./http/static.ts";
 import { installRoutes } from "./install/routes.ts";
+import { plansRoutes } from "./plans/routes.ts";
+import { repositoriesRoutes } from "./repositories/routes.ts";
 import { jobsRoutes } from "./jobs/routes.ts";
 import { parseOrThrow } from "./http/validate.ts";
 import type { Logger } from "./log.ts";
 import type { Services } from "./services.ts";
 import type { TlsFacts } from "./settings/service.ts";
 import { settingsRoutes } from "./settings/routes.ts";
+import { sshKeysRoutes } from "./ssh_keys/routes.ts";
 import { snapshotsRoutes } from "./snapshots/routes.ts";
 import { tokensRoutes } from "./tokens/routes.ts";
 import { usersRoutes } from "./users/routes.ts";
@@ -99,6 +102,9 @@ export function appRoutes(deps: AppDeps, isSecure: (c: Context) => boolean): Rou
       baseUrl: deps.config.baseUrl ?? null,
     }),
     ...installRoutes(s.install),
+    ...sshKeysRoutes(s.sshKeys),
+    ...repositoriesRoutes(s.repositories),
+    ...plansRoutes(s.plans),
     ...jobsRoutes(s.jobs),
     ...snapshotsRoutes(s.snapshots),
   ];

@@ -24,11 +24,17 @@ import { createJobsService } from "./jobs/service.ts";
 import type { JobsService } from "./jobs/service.ts";
 import type { Logger } from "./log.ts";
 import { PROJECT_ROOT } from "./paths.ts";
+import { createPlansRepo } from "./plans/repo.ts";
+import { createPlansService } from "./plans/service.ts";
+import { createRepositoriesRepo } from "./repositories/repo.ts";
+import { createRepositoriesService } from "./repositories/service.ts";
 import { createSecretBox } from "./secrets/box.ts";
 import type { SecretBox } from "./secrets/box.ts";
 import type { Redactor } from "./secrets/redact.ts";
 import { createSettingsRepo } from "./settings/repo.ts";
 import { createSettingsService } from "./settings/service.ts";
+import { createSshKeysRepo } from "./ssh_keys/repo.ts";
+import { createSshKeysService } from "./ssh_keys/service.ts";
 import { createSnapshotsRepo } from "./snapshots/repo.ts";
 import { createSnapshotsService } from "./snapshots/service.ts";
 import type { ApplianceFacts } from "./settings/service.ts";
@@ -116,6 +122,20 @@ export function createServices(deps: {
     identity,
     endSessions: (id) => agentChannel.endSessions(id),
   });
+  const repositories = createRepositoriesService({
+    repo: createRepositoriesRepo(db),
+    secretBox,
+    clock,
+    redactor,
+  });
+  const sshKeys = createSshKeysService({
+    repo: createSshKeysRepo(db),
+    repositories,
+    secretBox,
+    clock,
+    redactor,
+  });
+  const plans = createPlansService({ repo: createPlansRepo(db), secretBox, clock, redactor });
   const install = createInstallService({
     root: PROJECT_ROOT,
     cacheDir: join(deps.facts.dataDir, "cache"),
@@ -146,6 +166,9 @@ export function createServices(deps: {
     secretBox,
     jobs,
     snapshots,
+    sshKeys,
+    repositories,
+    plans,
   };
 }
 
