@@ -72,9 +72,16 @@ async function backup(ctx: StepContext, d: ResticDriver): Promise<JobOutcome> {
     limitDownloadKiB: plan.limits.downloadKiB,
   }, ctx.control());
   const out = outcomeOf(ctx, r);
-  if (r.result?.snapshotId) out.snapshotId = r.result.snapshotId;
+  const short = r.result?.snapshotId;
+  if (short) out.snapshotId = short;
   if (r.result?.stats) out.result = { stats: r.result.stats };
-  return await then(ctx, d, out);
+  if (stopsJob(out)) return out;
+  // restic 0.14's summary names the snapshot by its short id; the listing has the full one.
+  return await refreshListing(ctx, out, () =>
+    listing(ctx, d, (all) => {
+      const full = short ? all.find((x) => x.id.startsWith(short))?.id : undefined;
+      if (full) out.snapshotId = full;
+    }));
 }
 
 async function forget(ctx: StepContext, d: ResticDriver): Promise<JobOutcome> {
@@ -98,10 +105,15 @@ async function then(ctx: StepContext, d: ResticDriver, out: JobOutcome): Promise
   return await refreshListing(ctx, out, () => listing(ctx, d));
 }
 
-async function listing(ctx: StepContext, d: ResticDriver): Promise<JobOutcome> {
+async function listing(
+  ctx: StepContext,
+  d: ResticDriver,
+  seen?: (all: ResticSnapshot[]) => void,
+): Promise<JobOutcome> {
   const r = await d.run("snapshots", {}, ctx.control());
   const out = outcomeOf(ctx, r);
   if (r.status === "ok" && r.result) {
+    seen?.(r.result.snapshots);
     ctx.report.snapshots(ctx.spec.repository.id, r.result.snapshots.map(snapshotInfo));
     out.result = { snapshotCount: r.result.snapshots.length };
   }
