@@ -28,6 +28,8 @@ export interface RunnerFixture {
   runner: JobRunner;
   /** Every line the agent logged. */
   logLines: string[];
+  /** Every report as the runner handed it to the outbox, with the time it did. */
+  added: Array<{ kind: string; jobId?: string | null; body: Record<string, unknown>; at: number }>;
   seal(name: string, plaintext: string): Promise<SealedSecret>;
   /** Starts another runner on the same state dir (an agent restart). */
   restart(): Promise<JobRunner>;
@@ -57,8 +59,23 @@ export async function withRunner(
   };
   const logLines: string[] = [];
   const log = createLog({ level: "debug", sink: (l) => void logLines.push(l) });
+  const added: RunnerFixture["added"] = [];
+  const sink = {
+    add(reports: Parameters<Outbox["add"]>[0]) {
+      const at = Date.now();
+      for (const r of reports) added.push({ ...r, at });
+      return outbox.add(reports);
+    },
+  };
   const make = () =>
-    createJobRunner({ stateDir, outbox, identity: agent, pinned, log, graceMs: opts.graceMs });
+    createJobRunner({
+      stateDir,
+      outbox: sink,
+      identity: agent,
+      pinned,
+      log,
+      graceMs: opts.graceMs,
+    });
   const runners: JobRunner[] = [make()];
   await runners[0].start();
   const all = () => outbox.take(100_000);
@@ -72,6 +89,7 @@ export async function withRunner(
       return runners[runners.length - 1];
     },
     logLines,
+    added,
     seal: (name, plaintext) =>
       sealForAgent(appliance, {
         agentKey: agent.publicKey,
