@@ -280,6 +280,11 @@ export function createJobsRepo(db: Db) {
         }
       });
     },
+    async lastJobId(): Promise<string | null> {
+      const r = await db.selectFrom("jobs").select((eb) => eb.fn.max("id").as("id"))
+        .executeTakeFirst();
+      return (r?.id as string | null | undefined) ?? null;
+    },
     async findJob(id: string): Promise<JobWithNames | undefined> {
       const r = await withNames().where("jobs.id", "=", id).executeTakeFirst();
       return r && named(r as NamedRow);

@@ -10,13 +10,13 @@ import type { Clock } from "../clock.ts";
 import type { JobDetail, JobLogLine, JobView, RunJob } from "../contract/backups.ts";
 import { isExclusive, kindFitsEngine } from "../contract/jobs.ts";
 import { BadRequestError, ConflictError, NotFoundError } from "../errors.ts";
-import { newId } from "../ids.ts";
 import type { Logger } from "../log.ts";
 import type { SecretBox } from "../secrets/box.ts";
 import type { SnapshotsService } from "../snapshots/service.ts";
 import { createDispatcher } from "./dispatcher.ts";
 import type { CommandQueue } from "./dispatcher.ts";
 import { createJobHub } from "./hub.ts";
+import { createJobIds } from "./job_ids.ts";
 import type { JobListener } from "./hub.ts";
 import type { HostRecord, Job, JobFilter, JobsRepo, JobWithNames } from "./repo.ts";
 import { createReportApplier, logLineOf } from "./reports.ts";
@@ -39,6 +39,7 @@ export function createJobsService(deps: {
 }) {
   const { repo, clock, audit } = deps;
   const hub = createJobHub();
+  const nextJobId = createJobIds(() => repo.lastJobId());
 
   /** JobDetails with waitingFor worked out from one picture of the active jobs. */
   async function details(jobs: JobWithNames[]): Promise<JobDetail[]> {
@@ -125,8 +126,10 @@ export function createJobsService(deps: {
       ...(o.snapshotTime !== undefined ? { snapshotTime: Date.parse(o.snapshotTime) } : {}),
       ...(o.force !== undefined ? { force: o.force } : {}),
     };
-    const jobs: Job[] = targets.hosts.map((h) => ({
-      id: newId("job", now),
+    const ids: string[] = [];
+    for (const _ of targets.hosts) ids.push(await nextJobId(now));
+    const jobs: Job[] = targets.hosts.map((h, i) => ({
+      id: ids[i],
       hostId: h.id,
       repositoryId: targets.repository.id,
       planId: targets.plan?.id ?? null,
