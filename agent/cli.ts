@@ -6,6 +6,7 @@ import { EXIT, runChannel } from "./channel.ts";
 import { ApplianceError, createClient, UnreachableError } from "./client.ts";
 import type { ApplianceClient } from "./client.ts";
 import { createCommandHandler } from "./commands.ts";
+import { createJobRunner } from "./jobs/runner.ts";
 import type { AgentConfig } from "./config.ts";
 import { USAGE, UsageError } from "./config.ts";
 import { enroll, FingerprintMismatchError, readEnrollment } from "./enrollment.ts";
@@ -130,6 +131,14 @@ async function cmdRun(cfg: AgentConfig): Promise<number> {
     outboxDepth: outbox.depth(),
   });
   const facts = () => gatherFacts();
+  const jobs = createJobRunner({
+    stateDir: cfg.stateDir,
+    outbox,
+    identity,
+    pinned: enrollment,
+    log,
+  });
+  await jobs.start();
   try {
     const r = await runChannel({
       stateDir: cfg.stateDir,
@@ -144,6 +153,7 @@ async function cmdRun(cfg: AgentConfig): Promise<number> {
         secrets: createSecretStore({ stateDir: cfg.stateDir, identity, pinned: enrollment }),
         log,
         facts,
+        runners: jobs.runners,
       }),
       log,
       tuning: cfg.tuning,
@@ -156,6 +166,7 @@ async function cmdRun(cfg: AgentConfig): Promise<number> {
     });
     return r.code;
   } finally {
+    await jobs.stop();
     outbox.close();
   }
 }
