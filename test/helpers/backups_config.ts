@@ -52,8 +52,11 @@ export async function insertJob(
     kind: "backup",
     exclusive: 0,
     status: o.status,
+    options: "{}",
+    trigger: "manual",
     created_by: "test",
     created_at: Date.now(),
+    log_lines: 0,
   }).execute();
   return id;
 }
