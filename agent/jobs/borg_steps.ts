@@ -198,11 +198,15 @@ async function test(ctx: StepContext, d: BorgDriver): Promise<JobOutcome> {
   const out = outcomeOf(ctx, probe);
   const hostKey = await ctx.setup.workspace.hostKey();
   if (hostKey) result.hostKey = hostKey;
-  if (ctx.spec.repository.location.kind === "ssh") {
-    result.remoteBorgVersion = remoteVersion(probe.tail);
-  }
   const code = probe.failure?.code;
   result.reachable = probe.status !== "failed" || code !== "unreachable";
+  if (ctx.spec.repository.location.kind === "ssh") {
+    // borg 1.2 learns the server's version while connecting but never prints it.
+    result.remoteBorgVersion = null;
+    if (result.reachable) {
+      details.push("The server's borg answered (borg 1.2 does not say its version)");
+    }
+  }
   result.repositoryFound = probe.status !== "failed" ||
     !["unreachable", "repo_missing"].includes(code!);
   if (probe.status !== "failed") {
@@ -216,11 +220,4 @@ async function test(ctx: StepContext, d: BorgDriver): Promise<JobOutcome> {
     return { ...out, status: "ok", failureCode: null, message: sentence, result: { ...result } };
   } else details.push(out.message ?? "The repository could not be opened");
   return { ...out, result: { ...result } };
-}
-
-/** borg --debug prints the server's version; without it the version stays unknown. */
-function remoteVersion(tail: string): string | null {
-  return /Remote: borg version (\S+)|server_version[^\d]*(\d+\.\d+\.\d+)/.exec(tail)?.slice(1).find(
-    Boolean,
-  ) ?? null;
 }
