@@ -8,6 +8,15 @@ import { useStores } from "../../state/stores.ts";
 import { LoadState } from "../common/LoadState.tsx";
 import { useAction } from "../common/use_action.ts";
 import { ApprovalActions } from "./ApprovalActions.tsx";
+import {
+  HOST_TABS,
+  HostJobsTab,
+  HostPlansTab,
+  HostRepositoryTab,
+  HostSnapshotsTab,
+  HostTabNav,
+} from "./HostBackupTabs.tsx";
+import type { HostTab } from "./HostBackupTabs.tsx";
 import { grouped, STATUS, toolsLine } from "./host_status.ts";
 import { createHostsApi } from "./hosts_api.ts";
 import type { HostsApi } from "./hosts_api.ts";
@@ -25,9 +34,14 @@ const HISTORY_WORDS: Record<string, string> = {
   "agent.enroll_refused": "Refused: tried to join again",
 };
 
-/** One host: identity to compare, facts, connection, enrollment history, and its decisions. */
+/**
+ * One host: identity to compare, facts, connection, enrollment history, and its decisions; once
+ * approved, tabs for its plans, jobs, snapshots and repositories (`?tab=plans` …).
+ */
 export default function HostScreen({ params }: ScreenProps) {
-  const { api } = useStores();
+  const { api, router } = useStores();
+  const asked = new URLSearchParams(router.search.value).get("tab");
+  const tab: HostTab = HOST_TABS.find((t) => t.id === asked)?.id ?? "overview";
   const hostsApi = useMemo(() => createHostsApi(api.client), [api]);
   const loaded = useLoad(() => hostsApi.get(params.id));
   const h = loaded.data;
@@ -38,7 +52,18 @@ export default function HostScreen({ params }: ScreenProps) {
         lead={h && <span class={STATUS[h.status].badge}>{STATUS[h.status].label}</span>}
       />
       <LoadState loaded={loaded} what="the host" />
-      {h && <HostDetail host={h} api={hostsApi} onChanged={() => void loaded.reload()} />}
+      {h && h.enrollment === "approved" && <HostTabNav host={h} current={tab} />}
+      {h && tab === "overview" && (
+        <HostDetail
+          host={h}
+          api={hostsApi}
+          onChanged={() => void loaded.reload()}
+        />
+      )}
+      {h && tab === "plans" && <HostPlansTab host={h} />}
+      {h && tab === "jobs" && <HostJobsTab host={h} />}
+      {h && tab === "snapshots" && <HostSnapshotsTab host={h} />}
+      {h && tab === "repository" && <HostRepositoryTab host={h} />}
       <p>
         <a href="/hosts">All hosts</a>
       </p>
