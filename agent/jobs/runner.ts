@@ -133,15 +133,8 @@ export function createJobRunner(deps: JobRunnerDeps) {
   const runJob: CommandRunner = async (cmd) => {
     const parsed = v.safeParse(JobRunArgsSchema, cmd.args);
     const problem = parsed.success ? specProblem(parsed.output.spec) : issueText(parsed.issues);
-    if (problem) {
-      const jobId = readableJobId(cmd);
-      if (jobId && !(await isKnown(jobId))) {
-        finish(jobId, bare(failed("invalid", `The job spec is invalid: ${problem}`), 0));
-        await store.markFinished(jobId);
-      }
-      throw new Error(`The job spec is invalid: ${problem}`);
-    }
-    const spec = parsed.success ? parsed.output.spec : undefined!;
+    if (!parsed.success || problem) return await refuse(cmd, problem ?? "");
+    const spec = parsed.output.spec;
     if (await isKnown(spec.jobId)) {
       return { accepted: false, duplicate: true, queued: queue.length };
     }
@@ -158,6 +151,17 @@ export function createJobRunner(deps: JobRunnerDeps) {
     kick();
     return { accepted: true, queued: queue.length };
   };
+
+  /** A spec that cannot run: reported failed 'invalid' when its job id is readable. */
+  async function refuse(cmd: Command, problem: string): Promise<never> {
+    const message = `The job spec is invalid: ${problem}`;
+    const jobId = readableJobId(cmd);
+    if (jobId && !(await isKnown(jobId))) {
+      finish(jobId, bare(failed("invalid", message), 0));
+      await store.markFinished(jobId);
+    }
+    throw new Error(message);
+  }
 
   const cancelJob: CommandRunner = async (cmd) => {
     const parsed = v.safeParse(JobCancelArgsSchema, cmd.args);

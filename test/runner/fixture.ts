@@ -157,7 +157,9 @@ export interface SpecInput {
   passphrase: string;
   credentials?: Record<string, unknown>;
   ssh?: { privateKey: string; passphrase?: string; knownHosts?: string };
-  plan?: Partial<NonNullable<JobSpec["plan"]>> & { hooks?: { pre?: string; post?: string } };
+  plan?: Partial<Omit<NonNullable<JobSpec["plan"]>, "hooks">> & {
+    hooks?: { pre?: string; post?: string };
+  };
   options?: JobSpec["options"];
   timeoutMs?: number;
   repositoryId?: string;

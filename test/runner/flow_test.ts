@@ -193,3 +193,21 @@ Deno.test("a malformed spec is refused and, with a readable job id, reported inv
     await writeFile(join(f.dir, "x"), "");
   });
 });
+
+Deno.test("a job that outlives its time limit is stopped and fails 'timeout'", async () => {
+  await withRunner(async (f) => {
+    const { src, spec } = await setUp(f);
+    const plan = { sources: [src], limits: { uploadKiB: 512 } };
+    const started = Date.now();
+    const r = await runToEnd(
+      f,
+      await spec({ jobId: "job_timeout", kind: "backup", plan, timeoutMs: 2_000 }),
+    );
+    assert.equal(r.status, "failed");
+    assert.equal(r.failureCode, "timeout");
+    assert.equal(r.message, "The job did not finish within its time limit (2 s) and was stopped");
+    assert.ok(Date.now() - started < 30_000, "stopped within the grace period");
+    const locks = await runToEnd(f, await spec({ jobId: "job_locks", kind: "locks" }));
+    assert.deepEqual(locks.result, { locks: [] }, "restic stopped gracefully, lock removed");
+  });
+});
