@@ -103,7 +103,7 @@ Deno.test("newer restic's own codes are read when the output says nothing known"
 
 Deno.test("the first refused delete stops restic's 40-second retry loop", () => {
   const [first] = loadCase(DATA, "rest_append_only_forget");
-  assert.equal(fatalLine(first.line)?.code, "permission_denied");
+  assert.equal(fatalLine(first.line)?.code, "append_only");
   assert.equal(
     fatalLine("Load(<lock/1b07c1859d>, 0, 0) returned error, retrying after 552ms: EOF"),
     undefined,
