@@ -12,7 +12,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
 import type { CreatedEnrollmentTokenView } from "../../server/contract/hosts.ts";
+import { createUlidFactory } from "../../agent/ulid.ts";
+import type { RepositoryView } from "../../server/contract/backups.ts";
 import { simAgent } from "../agents/sim.ts";
+import type { SimAgent } from "../agents/sim.ts";
 import { DESKTOP, PHONE } from "../helpers/browser.ts";
 import { createAdmin, PASSWORD, screenshot, signIn, startRig } from "./pwa_helpers.ts";
 
@@ -81,6 +84,7 @@ Deno.test("backups in the browser: key, repository with a minted passphrase, its
       await page.evaluate(() => navigator.clipboard.readText()),
       await pub.textContent(),
     );
+    await shots(page, "backups-ssh-keys-desktop");
 
     // A restic repository in a folder: a wrong path is refused by field, then it is made with a
     // passphrase Cairn mints and shows once, and its init job opens.
@@ -123,7 +127,8 @@ Deno.test("backups in the browser: key, repository with a minted passphrase, its
     await page.waitForURL(/\/jobs\/job_/);
     await page.getByRole("heading", { name: "Initialise on web-1", level: 1 }).waitFor();
     assert.match(await page.getByTestId("job-status").textContent() ?? "", /Queued|Sent to host/);
-    await page.getByRole("heading", { name: "Progress" }).waitFor();
+    await page.getByRole("heading", { name: "Details" }).waitFor();
+    assert.equal(await page.getByRole("heading", { name: "Progress" }).count(), 0, "not yet");
     await shots(page, "backups-job-waiting-phone");
     await page.setViewportSize(DESKTOP);
     await page.getByRole("button", { name: "Cancel job" }).click();
@@ -222,5 +227,127 @@ Deno.test("backups in the browser: key, repository with a minted passphrase, its
   } finally {
     await rig.close();
     await rm(work, { recursive: true, force: true });
+  }
+});
+
+/** Reports about one job, as the agent would send them, one batch per call. */
+function jobReporter(host: SimAgent, jobId: string) {
+  const ulid = createUlidFactory();
+  let seq = 1;
+  return async (...items: Array<{ kind: string; body: Record<string, unknown> }>) => {
+    const { token } = await host.session();
+    const reports = items.map((r) => ({ id: ulid(), seq: seq++, jobId, at: Date.now(), ...r }));
+    const got = await host.client.postReports(token, reports);
+    assert.equal(got.acked.length, reports.length, JSON.stringify(got.refused));
+  };
+}
+
+Deno.test("the job page follows a job live: progress, log, then the failure in plain words", async () => {
+  const rig = await startRig();
+  try {
+    await createAdmin(rig.server.url);
+    const api = await adminApi(rig.server.url);
+    const made = await api<CreatedEnrollmentTokenView>("POST", "/api/enrollment-tokens", {
+      name: "db-1",
+    });
+    const host = await simAgent(rig.server.url, { token: made.secret, name: "db-1" });
+    const { repository } = await api<{ repository: RepositoryView }>(
+      "POST",
+      "/api/repositories",
+      {
+        name: "vault",
+        engine: "restic",
+        location: { kind: "local", path: "/srv/restic/vault" },
+        passphrase: "correct horse battery staple",
+      },
+    );
+
+    // A check with a read-data subset, started from the repository page.
+    const page = await rig.open(`/repositories/${repository.id}`);
+    await signIn(page, "admin");
+    await page.getByRole("heading", { name: "Maintenance" }).waitFor();
+    await shots(page, "backups-repository-desktop");
+    await page.getByLabel("Read back (optional)").fill("10%");
+    await page.getByRole("button", { name: "Check", exact: true }).click();
+    await page.waitForURL(/\/jobs\/job_/);
+    const jobId = page.url().split("/").pop()!;
+    const job = await api<{ options?: unknown; kind: string }>("GET", `/api/jobs/${jobId}`);
+    assert.equal(job.kind, "check");
+    await page.getByText("Live", { exact: true }).waitFor();
+
+    const report = jobReporter(host, jobId);
+    await report(
+      {
+        kind: "job.started",
+        body: {
+          kind: "check",
+          command: "restic check --read-data-subset 10%",
+          startedAt: Date.now(),
+        },
+      },
+      { kind: "job.log", body: { level: "info", source: "tool", text: "load indexes" } },
+      {
+        kind: "job.progress",
+        body: {
+          percent: 42,
+          files: 10,
+          totalFiles: 40,
+          bytes: 4 * 1024 * 1024,
+          totalBytes: 10 * 1024 * 1024,
+          throughput: 1024 * 1024,
+          etaSeconds: 6,
+          phase: "reading packs",
+        },
+      },
+    );
+    await page.getByTestId("job-percent").getByText("42.0 %").waitFor();
+    assert.match(await page.getByTestId("job-status").textContent() ?? "", /Running/);
+    await page.getByText("4.0 MB of 10 MB").waitFor();
+    await page.getByRole("log").getByText("load indexes").waitFor();
+    await page.setViewportSize(PHONE);
+    await shots(page, "backups-job-running-phone");
+    await page.setViewportSize(DESKTOP);
+
+    const lines = Array.from({ length: 60 }, (_, i) => ({
+      kind: "job.log",
+      body: { level: i === 59 ? "error" : "info", source: "tool", text: `pack ${i} checked` },
+    }));
+    await report(...lines);
+    await page.getByRole("log").getByText("pack 59 checked").waitFor();
+    assert.equal(
+      await page.getByRole("log").evaluate((el) =>
+        el.scrollHeight - el.scrollTop - el.clientHeight < 30
+      ),
+      true,
+      "the log follows its newest line",
+    );
+    await report({
+      kind: "job.finished",
+      body: {
+        status: "failed",
+        exitCode: 1,
+        message: "The repository's passphrase is wrong",
+        failureCode: "wrong_password",
+        tail: "Fatal: wrong password or no key found",
+        durationMs: 1200,
+      },
+    });
+    await page.getByTestId("job-message").getByText("The repository's passphrase is wrong")
+      .waitFor();
+    assert.match(await page.getByTestId("job-status").textContent() ?? "", /Failed/);
+    assert.equal(await page.getByRole("button", { name: "Cancel job" }).count(), 0);
+    assert.equal(await page.getByText("Fatal: wrong password").count(), 0, "raw output is hidden");
+    await page.getByRole("button", { name: "Show raw output" }).click();
+    await page.getByLabel("Raw output").getByText("Fatal: wrong password or no key found")
+      .waitFor();
+    await shots(page, "backups-job-failed-desktop");
+
+    // Reloaded, the finished job comes back whole from the plain GETs.
+    await page.reload();
+    await page.getByRole("log").getByText("pack 59 checked").waitFor();
+    assert.equal(await page.locator(".job-log__line").count(), 61);
+    assert.deepEqual(rig.problems, [], "no CSP violations or page errors");
+  } finally {
+    await rig.close();
   }
 });

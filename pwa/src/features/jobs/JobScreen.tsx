@@ -65,7 +65,7 @@ function JobBody(props: { job: JobDetail; store: ReturnType<typeof createJobFoll
   return (
     <>
       <Outcome job={j} />
-      {(active || props.store.progress.value) && (
+      {j.status === "running" && (
         <JobProgressCard progress={props.store.progress.value} active={active} />
       )}
       <JobResult job={j} />
@@ -94,7 +94,7 @@ function Outcome(props: { job: JobDetail }) {
         <span data-testid="job-message">
           {j.message ?? (j.status === "cancelled" ? "The job was cancelled." : "No reason given.")}
         </span>
-        {j.exitCode !== null && <span class="muted">(exit code {j.exitCode})</span>}
+        {j.exitCode !== null && <span class="muted">{` (exit code ${j.exitCode})`}</span>}
       </p>
       {j.tail && (
         <>

@@ -26,20 +26,16 @@ export const STATUS_LABEL: Record<JobStatus, string> = {
   cancelled: "Cancelled",
 };
 
+const STATUS_TONE: Partial<Record<JobStatus, string>> = {
+  ok: "badge--good",
+  warning: "badge--warn",
+  failed: "badge--bad",
+  running: "badge--live",
+  sent: "badge--live",
+};
+
 export function statusBadge(status: JobStatus): string {
-  switch (status) {
-    case "ok":
-      return "badge badge--good";
-    case "warning":
-      return "badge badge--warn";
-    case "failed":
-      return "badge badge--bad";
-    case "running":
-    case "sent":
-      return "badge badge--live";
-    default:
-      return "badge";
-  }
+  return `badge badge--words ${STATUS_TONE[status] ?? ""}`.trim();
 }
 
 export const FAILURE_LABEL: Record<FailureCode, string> = {
