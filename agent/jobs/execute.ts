@@ -36,6 +36,8 @@ export interface ExecuteDeps {
 export interface JobRun {
   spec: JobSpec;
   signal: AbortSignal;
+  /** A signal that only a cancel arriving from now on aborts (the post-hook's). */
+  laterCancel(): AbortSignal;
   /** Made once the secrets are open (its redactor masks them). */
   makeReporter(secrets: string[]): JobReporter;
 }
@@ -143,7 +145,8 @@ async function backupWithHooks(
   if (!secrets.hooks.post) return outcome;
   const post = await runHook("post", {
     ...hookOpts,
-    signal: undefined, // the post hook runs after a cancel too: it may undo what pre did
+    // The post hook runs after a cancel too (it may undo what pre did); a new cancel stops it.
+    signal: run.laterCancel(),
     command: secrets.hooks.post,
     extraEnv: { CAIRN_JOB_STATUS: outcome.status, CAIRN_JOB_MESSAGE: outcome.message ?? "" },
   });

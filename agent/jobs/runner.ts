@@ -39,6 +39,8 @@ export interface JobRunnerDeps extends Omit<ExecuteDeps, "now"> {
 interface Current {
   jobId: string;
   abort: AbortController;
+  /** Aborted by a cancel that arrives after it was made (the post-hook's). */
+  later?: AbortController;
   by?: string;
   /** The agent is stopping: the job is left for the next start to report. */
   shutdown: boolean;
@@ -117,7 +119,11 @@ export function createJobRunner(deps: JobRunnerDeps) {
       now,
     }));
     try {
-      return await executeJob({ spec, signal: cur.abort.signal, makeReporter }, { ...deps, now });
+      const laterCancel = () => (cur.later = new AbortController()).signal;
+      return await executeJob(
+        { spec, signal: cur.abort.signal, laterCancel, makeReporter },
+        { ...deps, now },
+      );
     } catch (err) {
       deps.log("error", "a job met an unexpected error", { jobId: spec.jobId, error: err });
       const outcome = failed("unknown", "The agent met an unexpected error while running this job");
@@ -170,8 +176,9 @@ export function createJobRunner(deps: JobRunnerDeps) {
     }
     const { jobId, by } = parsed.output;
     if (current?.jobId === jobId) {
-      current.by = by;
+      current.by ??= by;
       current.abort.abort();
+      current.later?.abort();
       return { cancelled: true, running: true };
     }
     const i = queue.findIndex((j) => j.jobId === jobId);
@@ -214,6 +221,7 @@ export function createJobRunner(deps: JobRunnerDeps) {
       if (current) {
         current.shutdown = true;
         current.abort.abort();
+        current.later?.abort();
       }
       await loop;
     },
