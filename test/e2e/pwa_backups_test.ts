@@ -184,6 +184,13 @@ Deno.test("backups in the browser: key, repository with a minted passphrase, its
     await page.setViewportSize(PHONE);
     await shots(page, "backups-host-plans-phone");
     await page.setViewportSize(DESKTOP);
+    await page.getByRole("button", { name: "Run now…" }).click();
+    const panel = page.getByRole("region", { name: "Run now" });
+    await panel.getByLabel("Plan", { exact: true }).selectOption({ label: "nightly" });
+    await panel.getByLabel("On", { exact: true }).selectOption({ label: "web-1" });
+    await panel.getByRole("button", { name: "Run now", exact: true }).click();
+    await page.getByRole("heading", { name: "Backup · nightly on web-1", level: 1 }).waitFor();
+    assert.match(await page.getByTestId("job-status").textContent() ?? "", /Queued|Sent to host/);
 
     // The job history filters by kind.
     await page.goto(new URL("/jobs", rig.server.url).href);
@@ -192,6 +199,11 @@ Deno.test("backups in the browser: key, repository with a minted passphrase, its
     await page.getByRole("button", { name: "Filter" }).click();
     await page.waitForFunction(() => document.querySelectorAll("tr[data-job]").length === 1);
     await page.getByLabel("Kind").selectOption("backup");
+    await page.getByRole("button", { name: "Filter" }).click();
+    await page.waitForFunction(() =>
+      document.querySelector("tr[data-job]")?.textContent?.includes("Backup · nightly")
+    );
+    await page.getByLabel("Status").selectOption("failed");
     await page.getByRole("button", { name: "Filter" }).click();
     await page.getByText("No jobs match these filters.").waitFor();
 

@@ -1,6 +1,6 @@
 /** The host page's backup tabs: its plans (with run now), its jobs, its snapshots, and the
  * repositories its plans use. */
-import { useMemo } from "preact/hooks";
+import { useMemo, useState } from "preact/hooks";
 import type { HostDetailView } from "../../../../server/contract/hosts.ts";
 import type { PlanView } from "../../../../server/contract/backups.ts";
 import { createBackupsApi } from "../../api/backups_api.ts";
@@ -10,6 +10,7 @@ import { useStores } from "../../state/stores.ts";
 import { LoadState } from "../common/LoadState.tsx";
 import { useAction } from "../common/use_action.ts";
 import { JobTable } from "../jobs/JobTable.tsx";
+import { RunNow } from "../jobs/RunNow.tsx";
 import { PlanTable } from "../plans/PlansScreen.tsx";
 import { SnapshotTable } from "../repositories/SnapshotTable.tsx";
 import { dedupLine, lockLine, sizeLine, STATE } from "../repositories/repository_words.ts";
@@ -57,6 +58,7 @@ export function HostPlansTab({ host }: { host: HostDetailView }) {
     if (r.ok && r.value[0]) router.navigate(`/jobs/${encodeURIComponent(r.value[0].id)}`);
   };
   const canRun = session.can("operator");
+  const [panel, setPanel] = useState(false);
   return (
     <section aria-label="Plans of this host">
       <LoadState loaded={loaded} what="plans" />
@@ -66,8 +68,12 @@ export function HostPlansTab({ host }: { host: HostDetailView }) {
       {loaded.data && loaded.data.length > 0 && (
         <PlanTable plans={loaded.data} runNow={canRun ? runNow : undefined} />
       )}
+      {canRun && panel && <RunNow hostId={host.id} onClose={() => setPanel(false)} />}
       {canRun && (
         <p class="button-row">
+          {!panel && (
+            <button type="button" class="btn" onClick={() => setPanel(true)}>Run now…</button>
+          )}
           <a class="btn" href={`/plans/new?hostId=${encodeURIComponent(host.id)}`}>
             New plan for {host.name}
           </a>

@@ -1,5 +1,6 @@
 import { useMemo, useState } from "preact/hooks";
-import type { RunJob } from "../../../../server/contract/backups.ts";
+import type { PlanView, RepositoryView, RunJob } from "../../../../server/contract/backups.ts";
+import type { HostView } from "../../../../server/contract/hosts.ts";
 import { kindFitsEngine } from "../../../../server/contract/jobs.ts";
 import type { JobKind } from "../../../../server/contract/jobs.ts";
 import { createBackupsApi } from "../../api/backups_api.ts";
@@ -12,7 +13,54 @@ import { Checkbox, Segmented } from "../plans/form_parts.tsx";
 import { KIND_LABEL } from "./job_words.ts";
 
 const MAINTENANCE: JobKind[] = ["check", "prune", "compact", "stats", "snapshots", "locks", "test"];
-const ALL_HOSTS = "";
+
+interface Choice {
+  mode: "plan" | "repository";
+  planId: string;
+  planKind: "backup" | "forget";
+  prune: boolean;
+  /** Plan mode: "" = every host of the plan; repository mode: "" = the first host. */
+  hostId: string;
+  repositoryId: string;
+  kind: JobKind;
+  subset: string;
+}
+
+interface Choices {
+  plans: PlanView[];
+  repositories: RepositoryView[];
+  hosts: HostView[];
+}
+
+/** What the choice comes to: the plan, repository, host and kinds it names. */
+function resolve(c: Choice, d: Choices) {
+  const plan = d.plans.find((p) => p.id === (c.planId || d.plans[0]?.id));
+  const repository = d.repositories.find((r) => r.id === (c.repositoryId || d.repositories[0]?.id));
+  const repoHost = c.hostId || d.hosts[0]?.id || "";
+  const kinds = MAINTENANCE.filter((k) => !repository || kindFitsEngine(repository.engine, k));
+  return { plan, repository, repoHost, kinds, kind: kinds.includes(c.kind) ? c.kind : kinds[0] };
+}
+
+function runBody(c: Choice, d: Choices): RunJob | null {
+  const r = resolve(c, d);
+  if (c.mode === "plan") {
+    if (!r.plan) return null;
+    return {
+      kind: c.planKind,
+      planId: r.plan.id,
+      ...(c.hostId ? { hostId: c.hostId } : {}),
+      ...(c.planKind === "forget" && c.prune ? { options: { prune: true } } : {}),
+    };
+  }
+  if (!r.repository || !r.repoHost) return null;
+  const subset = c.subset.trim();
+  return {
+    kind: r.kind,
+    repositoryId: r.repository.id,
+    hostId: r.repoHost,
+    ...(r.kind === "check" && subset ? { options: { readDataSubset: subset } } : {}),
+  };
+}
 
 /**
  * Run now: a plan's backup or retention (on one of its hosts or all of them), or a repository
@@ -23,7 +71,7 @@ export function RunNow(
 ) {
   const { api, router } = useStores();
   const backups = useMemo(() => createBackupsApi(api.client), [api]);
-  const loaded = useLoad(async () => {
+  const loaded = useLoad(async (): Promise<Choices> => {
     const [plans, repositories, hosts] = await Promise.all([
       backups.plans.list(props.hostId),
       backups.repositories.list(),
@@ -32,50 +80,28 @@ export function RunNow(
     return { plans, repositories, hosts: hosts.filter((h) => h.enrollment === "approved") };
   });
   const { busy, run } = useAction();
-  const [mode, setMode] = useState<"plan" | "repository">(
-    props.repositoryId && !props.planId ? "repository" : "plan",
-  );
-  const [planId, setPlanId] = useState(props.planId ?? "");
-  const [planKind, setPlanKind] = useState<"backup" | "forget">("backup");
-  const [prune, setPrune] = useState(false);
-  const [hostId, setHostId] = useState(props.hostId ?? ALL_HOSTS);
-  const [repositoryId, setRepositoryId] = useState(props.repositoryId ?? "");
-  const [kind, setKind] = useState<JobKind>("check");
-  const [subset, setSubset] = useState("");
-
+  const [choice, setChoice] = useState<Choice>({
+    mode: props.repositoryId && !props.planId ? "repository" : "plan",
+    planId: props.planId ?? "",
+    planKind: "backup",
+    prune: false,
+    hostId: props.hostId ?? "",
+    repositoryId: props.repositoryId ?? "",
+    kind: "check",
+    subset: "",
+  });
+  const set = <K extends keyof Choice>(k: K, value: Choice[K]) =>
+    setChoice((c) => ({ ...c, [k]: value }));
   const d = loaded.data;
-  const plan = d?.plans.find((p) => p.id === (planId || d.plans[0]?.id));
-  const repository = d?.repositories.find((r) => r.id === (repositoryId || d.repositories[0]?.id));
-  const repoHost = hostId || d?.hosts[0]?.id || "";
-  const kinds = MAINTENANCE.filter((k) => !repository || kindFitsEngine(repository.engine, k));
-
-  const body = (): RunJob | null => {
-    if (mode === "plan") {
-      if (!plan) return null;
-      return {
-        kind: planKind,
-        planId: plan.id,
-        ...(hostId ? { hostId } : {}),
-        ...(planKind === "forget" && prune ? { options: { prune: true } } : {}),
-      };
-    }
-    if (!repository || !repoHost) return null;
-    return {
-      kind,
-      repositoryId: repository.id,
-      hostId: repoHost,
-      ...(kind === "check" && subset.trim() ? { options: { readDataSubset: subset.trim() } } : {}),
-    };
-  };
+  const body = d ? runBody(choice, d) : null;
 
   const submit = async (e: Event) => {
     e.preventDefault();
-    const b = body();
-    if (!b) return;
-    const r = await run(() => backups.jobs.run(b));
+    if (!body) return;
+    const r = await run(() => backups.jobs.run(body));
     if (!r.ok) return;
     if (r.value.length === 1) router.navigate(`/jobs/${encodeURIComponent(r.value[0].id)}`);
-    else router.navigate(`/jobs?planId=${encodeURIComponent(b.planId ?? "")}`);
+    else router.navigate(`/jobs?planId=${encodeURIComponent(body.planId ?? "")}`);
   };
 
   return (
@@ -84,81 +110,21 @@ export function RunNow(
       {loaded.error !== null && <p class="field__error">Could not load plans and hosts.</p>}
       {d && (
         <form class="form" onSubmit={submit}>
-          <Segmented<"plan" | "repository">
+          <Segmented<Choice["mode"]>
             legend="What to run"
             name="run-mode"
-            value={mode}
+            value={choice.mode}
             options={[
               { value: "plan", label: "A plan" },
               { value: "repository", label: "Repository maintenance" },
             ]}
-            onValue={setMode}
+            onValue={(m) => set("mode", m)}
           />
-          {mode === "plan"
-            ? (
-              <div class="form-grid">
-                <SelectField
-                  label="Plan"
-                  value={plan?.id ?? ""}
-                  options={d.plans.map((p) => ({ value: p.id, label: p.name }))}
-                  onValue={setPlanId}
-                />
-                <SelectField<"backup" | "forget">
-                  label="Job"
-                  value={planKind}
-                  options={[
-                    { value: "backup", label: "Backup" },
-                    { value: "forget", label: "Apply retention (forget)" },
-                  ]}
-                  onValue={setPlanKind}
-                />
-                <SelectField
-                  label="On"
-                  value={hostId}
-                  options={[
-                    { value: ALL_HOSTS, label: "Every host of the plan" },
-                    ...(plan?.hosts ?? []).map((h) => ({ value: h.id, label: h.name })),
-                  ]}
-                  onValue={setHostId}
-                />
-                {planKind === "forget" && (
-                  <Checkbox label="Prune after forgetting" checked={prune} onValue={setPrune} />
-                )}
-              </div>
-            )
-            : (
-              <div class="form-grid">
-                <SelectField
-                  label="Repository"
-                  value={repository?.id ?? ""}
-                  options={d.repositories.map((r) => ({ value: r.id, label: r.name }))}
-                  onValue={setRepositoryId}
-                />
-                <SelectField
-                  label="Run from host"
-                  value={repoHost}
-                  options={d.hosts.map((h) => ({ value: h.id, label: h.name }))}
-                  onValue={setHostId}
-                />
-                <SelectField<JobKind>
-                  label="Operation"
-                  value={kinds.includes(kind) ? kind : kinds[0]}
-                  options={kinds.map((k) => ({ value: k, label: KIND_LABEL[k] }))}
-                  onValue={setKind}
-                />
-                {kind === "check" && (
-                  <Field
-                    label="Read data (optional)"
-                    value={subset}
-                    onValue={setSubset}
-                    placeholder="e.g. 10% or 1/5"
-                    hint="Also read back this share of the data (restic)."
-                  />
-                )}
-              </div>
-            )}
+          {choice.mode === "plan"
+            ? <PlanRunFields choice={choice} data={d} set={set} />
+            : <RepositoryRunFields choice={choice} data={d} set={set} />}
           <div class="button-row">
-            <button type="submit" class="btn btn--primary" disabled={busy || !body()}>
+            <button type="submit" class="btn btn--primary" disabled={busy || !body}>
               Run now
             </button>
             {props.onClose && (
@@ -168,5 +134,85 @@ export function RunNow(
         </form>
       )}
     </section>
+  );
+}
+
+interface FieldsProps {
+  choice: Choice;
+  data: Choices;
+  set<K extends keyof Choice>(k: K, value: Choice[K]): void;
+}
+
+function PlanRunFields({ choice, data, set }: FieldsProps) {
+  const { plan } = resolve(choice, data);
+  return (
+    <div class="form-grid">
+      <SelectField
+        label="Plan"
+        value={plan?.id ?? ""}
+        options={data.plans.map((p) => ({ value: p.id, label: p.name }))}
+        onValue={(x) => set("planId", x)}
+      />
+      <SelectField<Choice["planKind"]>
+        label="Job"
+        value={choice.planKind}
+        options={[
+          { value: "backup", label: "Backup" },
+          { value: "forget", label: "Apply retention (forget)" },
+        ]}
+        onValue={(x) => set("planKind", x)}
+      />
+      <SelectField
+        label="On"
+        value={choice.hostId}
+        options={[
+          { value: "", label: "Every host of the plan" },
+          ...(plan?.hosts ?? []).map((h) => ({ value: h.id, label: h.name })),
+        ]}
+        onValue={(x) => set("hostId", x)}
+      />
+      {choice.planKind === "forget" && (
+        <Checkbox
+          label="Prune after forgetting"
+          checked={choice.prune}
+          onValue={(x) => set("prune", x)}
+        />
+      )}
+    </div>
+  );
+}
+
+function RepositoryRunFields({ choice, data, set }: FieldsProps) {
+  const r = resolve(choice, data);
+  return (
+    <div class="form-grid">
+      <SelectField
+        label="Repository"
+        value={r.repository?.id ?? ""}
+        options={data.repositories.map((x) => ({ value: x.id, label: x.name }))}
+        onValue={(x) => set("repositoryId", x)}
+      />
+      <SelectField
+        label="Run from host"
+        value={r.repoHost}
+        options={data.hosts.map((h) => ({ value: h.id, label: h.name }))}
+        onValue={(x) => set("hostId", x)}
+      />
+      <SelectField<JobKind>
+        label="Operation"
+        value={r.kind}
+        options={r.kinds.map((k) => ({ value: k, label: KIND_LABEL[k] }))}
+        onValue={(x) => set("kind", x)}
+      />
+      {r.kind === "check" && (
+        <Field
+          label="Read data (optional)"
+          value={choice.subset}
+          onValue={(x) => set("subset", x)}
+          placeholder="e.g. 10% or 1/5"
+          hint="Also read back this share of the data (restic)."
+        />
+      )}
+    </div>
   );
 }
