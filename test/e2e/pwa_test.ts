@@ -194,6 +194,9 @@ Deno.test("an admin adds a viewer, and the viewer sees no admin screens", async 
     assert.deepEqual(await nav.getByRole("link").allTextContents(), [
       "Dashboard",
       "Hosts",
+      "Plans",
+      "Jobs",
+      "Repositories",
       "Settings",
     ]);
 
