@@ -21,9 +21,12 @@ export interface JobFollower {
   onState(state: StreamState, error?: unknown): void;
 }
 
-type EventSourceLike = Pick<EventSource, "addEventListener" | "close"> & {
+/** The part of EventSource used here (a test can drive its own). */
+export interface EventSourceLike {
+  addEventListener(type: string, listener: (e: Event) => void): void;
+  close(): void;
   onerror: ((e: Event) => void) | null;
-};
+}
 
 export interface FollowOptions {
   makeEventSource?: (url: string) => EventSourceLike;
