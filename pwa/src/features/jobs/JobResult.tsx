@@ -96,7 +96,11 @@ function TestFindings(props: { result: TestResult }) {
 }
 
 function Figures(props: { result: Record<string, unknown> }) {
-  const rows = Object.entries(props.result).filter(([, v]) =>
+  // One level of nesting is opened ({ stats: { files, bytes } } shows files and bytes).
+  const flat = Object.entries(props.result).flatMap(([k, v]) =>
+    v && typeof v === "object" && !Array.isArray(v) ? Object.entries(v) : [[k, v] as const]
+  );
+  const rows = flat.filter(([, v]) =>
     typeof v === "number" || typeof v === "string" || typeof v === "boolean"
   );
   if (rows.length === 0) return null;
