@@ -138,6 +138,9 @@ export async function runChannel(deps: ChannelDeps): Promise<RunResult> {
 
   let wake: (() => void) | null = null;
   const wakeFlush = () => wake?.();
+  // Reports leave as soon as they are on disk: a job's progress must reach the browser in
+  // well under the 2 s users expect, not wait for the idle check.
+  outbox.onAdd(wakeFlush);
   const waitForWork = async () => {
     while (!stop.signal.aborted && outbox.take(1).length === 0) {
       await new Promise<void>((resolve) => {

@@ -35,6 +35,8 @@ export interface Outbox {
   acceptCommand(commandId: string, ack: NewReport): boolean;
   /** A number that changes whenever any process changed the file (cheap change detection). */
   dataVersion(): number;
+  /** Calls `listener` after each add of this process commits (the channel's flush wakes). */
+  onAdd(listener: () => void): void;
   close(): void;
 }
 
@@ -136,8 +138,14 @@ export async function openOutbox(
       return true;
     });
 
+  const listeners: Array<() => void> = [];
+  const added = <T>(result: T): T => {
+    for (const l of listeners) l();
+    return result;
+  };
+
   return {
-    add: (reports) => (reports.length === 0 ? [] : addTx(reports)),
+    add: (reports) => (reports.length === 0 ? [] : added(addTx(reports))),
     take(limit) {
       return (takeStmt.all(limit) as Row[]).map((r) => ({
         id: r.id,
@@ -155,6 +163,7 @@ export async function openOutbox(
     droppedLogs: () => Number((droppedStmt.get() as Row).n),
     acceptCommand: (commandId, ack) => acceptTx(commandId, ack),
     dataVersion: () => Number((versionStmt.get() as Row).data_version),
+    onAdd: (listener) => void listeners.push(listener),
     close: () => db.close(),
   };
 }

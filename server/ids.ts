@@ -16,8 +16,36 @@ export function ulid(now = Date.now()): string {
   return time + r;
 }
 
+const LOWER = ALPHABET.toLowerCase();
+
+/** The next id in ULID order: the last character rises, carrying leftwards. */
+export function bumpId(id: string): string {
+  const cut = id.indexOf("_") + 1;
+  const chars = id.slice(cut).split("");
+  for (let i = chars.length - 1; i >= 0; i--) {
+    const n = LOWER.indexOf(chars[i]);
+    if (n < LOWER.length - 1) {
+      chars[i] = LOWER[n + 1];
+      return id.slice(0, cut) + chars.join("");
+    }
+    chars[i] = LOWER[0];
+  }
+  throw new Error("Id space exhausted");
+}
+
+const lastIds = new Map<string, string>();
+
+/**
+ * A new id of this type that sorts after every one this process made before: two ULIDs of the
+ * same millisecond order at random, and commands are delivered (and jobs queued) in id order,
+ * so a job.cancel must never overtake the job.run made just before it.
+ */
 export function newId(prefix: string, now?: number): string {
-  return `${prefix}_${ulid(now).toLowerCase()}`;
+  let id = `${prefix}_${ulid(now).toLowerCase()}`;
+  const last = lastIds.get(prefix);
+  if (last !== undefined && id <= last) id = bumpId(last);
+  lastIds.set(prefix, id);
+  return id;
 }
 
 export function randomToken(bytes = 32): string {

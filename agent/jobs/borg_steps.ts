@@ -64,7 +64,8 @@ async function backup(ctx: StepContext, d: BorgDriver): Promise<JobOutcome> {
   const { plan, hostId, options } = ctx.spec;
   if (!plan) return failed("invalid", "A backup needs a plan");
   const at = options.snapshotTime;
-  const archive = archivePrefix(hostId, plan.id) + archiveTime(at ?? Date.now());
+  const time = at ?? Date.now();
+  const archive = archivePrefix(hostId, plan.id) + archiveTime(time);
   const r = await d.run("backup", {
     archive,
     sources: plan.sources,
@@ -78,10 +79,16 @@ async function backup(ctx: StepContext, d: BorgDriver): Promise<JobOutcome> {
   const out = outcomeOf(ctx, r);
   if (r.result) {
     out.snapshotId = r.result.archive.name;
-    out.result = { stats: r.result.stats };
+    // What the appliance adds to its snapshot cache at once: a listing after every backup
+    // would cost a second borg run (most of a small backup's time) for one known archive.
+    const snapshot: SnapshotInfo = {
+      ...archiveInfo({ name: archive, time: new Date(time).toISOString() } as BorgArchive),
+      time: Math.floor(time / 1000) * 1000,
+      paths: plan.sources,
+    };
+    out.result = { stats: r.result.stats, snapshot };
   }
-  if (stopsJob(out)) return out;
-  return await refreshListing(ctx, out, () => listing(ctx, d));
+  return out;
 }
 
 async function forget(ctx: StepContext, d: BorgDriver): Promise<JobOutcome> {

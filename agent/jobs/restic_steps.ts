@@ -61,6 +61,7 @@ function checkOptions(ctx: StepContext) {
 async function backup(ctx: StepContext, d: ResticDriver): Promise<JobOutcome> {
   const { plan, hostId, options } = ctx.spec;
   if (!plan) return failed("invalid", "A backup needs a plan");
+  const startedAt = Date.now();
   const r = await d.run("backup", {
     sources: plan.sources,
     excludes: plan.excludes,
@@ -75,13 +76,21 @@ async function backup(ctx: StepContext, d: ResticDriver): Promise<JobOutcome> {
   const short = r.result?.snapshotId;
   if (short) out.snapshotId = short;
   if (r.result?.stats) out.result = { stats: r.result.stats };
-  if (stopsJob(out)) return out;
-  // restic 0.14's summary names the snapshot by its short id; the listing has the full one.
-  return await refreshListing(ctx, out, () =>
-    listing(ctx, d, (all) => {
-      const full = short ? all.find((x) => x.id.startsWith(short))?.id : undefined;
-      if (full) out.snapshotId = full;
-    }));
+  if (short && out.result) {
+    // What the appliance adds to its snapshot cache at once. restic 0.14 names a new snapshot
+    // by its short id only; the next listing brings the full one. A listing after every backup
+    // would cost a second restic run for one known snapshot.
+    const snapshot: SnapshotInfo = {
+      id: short,
+      shortId: short,
+      time: options.snapshotTime ?? startedAt,
+      hostname: "",
+      paths: plan.sources,
+      tags: [CAIRN_TAG, hostTag(hostId), planTag(plan.id), ...plan.tags],
+    };
+    out.result.snapshot = snapshot;
+  }
+  return out;
 }
 
 async function forget(ctx: StepContext, d: ResticDriver): Promise<JobOutcome> {
@@ -105,15 +114,10 @@ async function then(ctx: StepContext, d: ResticDriver, out: JobOutcome): Promise
   return await refreshListing(ctx, out, () => listing(ctx, d));
 }
 
-async function listing(
-  ctx: StepContext,
-  d: ResticDriver,
-  seen?: (all: ResticSnapshot[]) => void,
-): Promise<JobOutcome> {
+async function listing(ctx: StepContext, d: ResticDriver): Promise<JobOutcome> {
   const r = await d.run("snapshots", {}, ctx.control());
   const out = outcomeOf(ctx, r);
   if (r.status === "ok" && r.result) {
-    seen?.(r.result.snapshots);
     ctx.report.snapshots(ctx.spec.repository.id, r.result.snapshots.map(snapshotInfo));
     out.result = { snapshotCount: r.result.snapshots.length };
   }

@@ -85,7 +85,12 @@ export function createReportApplier(deps: {
     if (!moved) return false;
     await updateRepository(job, f, r.at);
     if (job.kind === "backup" && f.snapshotId && f.result) {
-      await deps.snapshots.noteBackup(job.repositoryId, f.snapshotId, f.result);
+      await deps.snapshots.noteBackup({
+        repositoryId: job.repositoryId,
+        jobId: job.id,
+        snapshotId: f.snapshotId,
+        result: f.result,
+      });
     }
     await repo.recountLogLines(job.id);
     hub.forget(job.id);

@@ -193,7 +193,7 @@ export function createJobsService(deps: {
       await deps.channel().queueCommand(actor, job.hostId, {
         kind: "job.cancel",
         jobId: id,
-        args: { jobId: id },
+        args: { jobId: id, by: actor.name },
       });
       await audit.record(actor, { action: "job.cancel_requested", target: { type: "job", id } });
       await publishJob(id, false);

@@ -7,6 +7,8 @@
  * `cairn-host:`/`cairn-plan:` tags (restic) or the `<hostId>.<planId>.` archive name (borg).
  */
 import type { SnapshotView } from "../contract/backups.ts";
+import * as v from "valibot";
+import { SnapshotInfoSchema } from "../contract/jobs.ts";
 import type { SnapshotInfo, SnapshotsReport } from "../contract/jobs.ts";
 import type { CachedSnapshot, SnapshotsRepo } from "./repo.ts";
 
@@ -72,12 +74,15 @@ export function createSnapshotsService(deps: { repo: SnapshotsRepo }) {
     async applyPart(part: SnapshotsReport): Promise<"applied" | "stale"> {
       const latest = await repo.latestRefresh(part.repositoryId);
       if (latest !== null && latest > part.refreshId) return "stale";
+      // A restic backup job knows its snapshot by the short id: look both up.
+      const unsized = part.snapshots.filter((s) => s.sizeBytes === undefined);
       const sizes = await repo.backupResults(
         part.repositoryId,
-        part.snapshots.filter((s) => s.sizeBytes === undefined).map((s) => s.id),
+        [...new Set(unsized.flatMap((s) => [s.id, s.shortId]))],
       );
       await repo.upsert(part.snapshots.map((s) => {
-        const made = sizes.has(s.id) ? backupSizeOf(parseResult(sizes.get(s.id)!)) : null;
+        const text = sizes.get(s.id) ?? sizes.get(s.shortId);
+        const made = text ? backupSizeOf(parseResult(text)) : null;
         return {
           repositoryId: part.repositoryId,
           id: s.id,
@@ -96,10 +101,38 @@ export function createSnapshotsService(deps: { repo: SnapshotsRepo }) {
       return "applied";
     },
 
-    /** A backup finished: its snapshot, if already listed, gets the size the backup measured. */
-    async noteBackup(repositoryId: string, snapshotId: string, result: unknown) {
-      const size = backupSizeOf(result);
-      if (size) await repo.setSize(repositoryId, snapshotId, size);
+    /**
+     * A backup finished: the snapshot it made goes into the cache at once (the agent sends what
+     * it knows of it in `result.snapshot`, rather than listing the repository after every
+     * backup), with the size the backup measured. restic names it by its short id until the
+     * next listing replaces the row with the full one.
+     */
+    async noteBackup(
+      b: { repositoryId: string; jobId: string; snapshotId: string; result: unknown },
+    ) {
+      const size = backupSizeOf(b.result);
+      const made = v.safeParse(
+        SnapshotInfoSchema,
+        (b.result as { snapshot?: unknown } | null)?.snapshot,
+      );
+      if (!made.success || made.output.id !== b.snapshotId) {
+        if (size) await repo.setSize(b.repositoryId, b.snapshotId, size);
+        return;
+      }
+      const s = made.output;
+      await repo.upsert([{
+        repositoryId: b.repositoryId,
+        id: s.id,
+        shortId: s.shortId,
+        time: s.time,
+        hostname: s.hostname,
+        ...marksOf(s),
+        paths: s.paths,
+        tags: s.tags,
+        sizeBytes: size?.sizeBytes ?? null,
+        fileCount: size?.fileCount ?? null,
+        refreshId: b.jobId,
+      }]);
     },
 
     async list(

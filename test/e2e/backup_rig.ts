@@ -85,8 +85,8 @@ export async function startBackupRig(
     run: async (body) => (await api<{ jobs: JobView[] }>("POST", "/api/jobs", body)).jobs,
     async finish(jobId, timeoutMs = 120_000) {
       const job = await waitFor(`job ${jobId} to end`, async () => {
-        const j = await api<{ job: JobDetail }>("GET", `/api/jobs/${jobId}`);
-        return ["ok", "warning", "failed", "cancelled"].includes(j.job.status) ? j.job : null;
+        const j = await api<JobDetail>("GET", `/api/jobs/${jobId}`);
+        return ["ok", "warning", "failed", "cancelled"].includes(j.status) ? j : null;
       }, timeoutMs);
       const { lines } = await api<{ lines: JobLogLine[] }>("GET", `/api/jobs/${jobId}/log`);
       captureLog("job-logs", [

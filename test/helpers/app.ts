@@ -78,6 +78,7 @@ export async function createTestContext(
     redactor,
     config: { sessionIdleMinutes: 60, sessionAbsoluteHours: 24 },
     facts: { version: VERSION, runtime: "test", dataDir: dir, dbFile, startedAt: clock.now(), tls },
+    log,
   });
   const deps: AppDeps = {
     config: {
