@@ -8,6 +8,7 @@
  */
 import { join } from "node:path";
 import {
+  archiveName,
   archivePrefix,
   CAIRN_TAG,
   hostTag,
@@ -57,15 +58,12 @@ export async function runBorgKind(ctx: StepContext): Promise<JobOutcome> {
   }
 }
 
-/** `YYYY-MM-DDTHH:MM:SS`, UTC. */
-export const archiveTime = (ms: number) => new Date(ms).toISOString().slice(0, 19);
-
 async function backup(ctx: StepContext, d: BorgDriver): Promise<JobOutcome> {
   const { plan, hostId, options } = ctx.spec;
   if (!plan) return failed("invalid", "A backup needs a plan");
   const at = options.snapshotTime;
   const time = at ?? Date.now();
-  const archive = archivePrefix(hostId, plan.id) + archiveTime(time);
+  const archive = archiveName(hostId, plan.id, time);
   const r = await d.run("backup", {
     archive,
     sources: plan.sources,

@@ -171,6 +171,9 @@ export const CAIRN_TAG = "cairn";
 export const hostTag = (hostId: string) => `cairn-host:${hostId}`;
 export const planTag = (planId: string) => `cairn-plan:${planId}`;
 export const archivePrefix = (hostId: string, planId: string) => `${hostId}.${planId}.`;
+/** A borg archive's name: the prefix and the UTC time to the second, `YYYY-MM-DDTHH:MM:SS`. */
+export const archiveName = (hostId: string, planId: string, ms: number) =>
+  archivePrefix(hostId, planId) + new Date(ms).toISOString().slice(0, 19);
 
 /** What the agent needs to run one job. */
 export const JobSpecSchema = v.object({

@@ -10,7 +10,7 @@ import { ASKPASS_ENV } from "../../agent/tools/common/ssh.ts";
 import { quoteArg } from "../../agent/tools/common/redact.ts";
 import { buildResticArgs } from "../../agent/tools/restic/args.ts";
 import type { PlanPreview } from "../contract/backups.ts";
-import { archivePrefix, CAIRN_TAG, hostTag, planTag } from "../contract/jobs.ts";
+import { archiveName, archivePrefix, CAIRN_TAG, hostTag, planTag } from "../contract/jobs.ts";
 import { toolLocation } from "../repositories/tool_location.ts";
 import type { Plan, RepositoryBrief } from "./repo.ts";
 
@@ -60,18 +60,18 @@ export function planPreview(
     });
     commands.push({ kind: "backup", line: line("restic", [...loc.args, ...backup]) });
     if (hasRetention(plan)) {
-      const forget = buildResticArgs("forget", { ...l, keep: plan.retention, groupBy: "" });
-      // Both marks in one --tag: snapshots with all of them (restic ANDs a comma list).
-      const at = forget.findIndex((a) => a.startsWith("--group-by="));
-      forget.splice(at, 0, `--tag=${hostTag(opts.hostId)},${planTag(plan.id)}`);
+      const forget = buildResticArgs("forget", {
+        ...l,
+        keep: plan.retention,
+        allTags: [hostTag(opts.hostId), planTag(plan.id)],
+        groupBy: "",
+      });
       commands.push({ kind: "forget", line: line("restic", [...loc.args, ...forget]) });
     }
   } else {
     const repoFlags = { location: loc.location, repositoryArgs: loc.args };
-    const prefix = archivePrefix(opts.hostId, plan.id);
-    const stamp = new Date(opts.now).toISOString().slice(0, 19) + "Z";
     const backup = buildBorgArgs("backup", {
-      archive: `${prefix}${stamp}`,
+      archive: archiveName(opts.hostId, plan.id, opts.now),
       sources: plan.sources,
       excludes: plan.excludes,
       excludeIfPresent: plan.excludeIfPresent,
@@ -83,7 +83,7 @@ export function planPreview(
     if (hasRetention(plan)) {
       const prune = buildBorgArgs("prune", {
         keep: plan.retention,
-        globArchives: `${prefix}*`,
+        globArchives: `${archivePrefix(opts.hostId, plan.id)}*`,
       }, repoFlags);
       commands.push({ kind: "forget", line: line("borg", prune) });
     }
