@@ -225,7 +225,7 @@ Deno.test("plans: preview lines for each engine and location kind, secrets maske
         /RESTIC_REPOSITORY=rclone:b2:bucket\/web/,
       ]],
       ["borg", { location: { kind: "local", path: "/srv/b" } }, [
-        /^borg create --log-json --progress --json --compression=lz4 .*\/srv\/b::hst_\w+\.pln_\w+\.2026-11-01T12:00:00 \/etc$/m,
+        /^borg create --log-json --progress --json --compression=lz4 .*\/srv\/b::hst_\w+\.pln_\w+\.2026-11-01T12:00:00\.000 \/etc$/m,
       ]],
       ["borg", {
         location: { kind: "ssh", user: "bk", host: "nas", port: 2222, path: "~/b" },

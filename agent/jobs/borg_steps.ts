@@ -120,7 +120,7 @@ async function listing(ctx: StepContext, d: BorgDriver): Promise<JobOutcome> {
 
 /** borg lists names and times only; Cairn's names say which host and plan made an archive. */
 export function archiveInfo(a: BorgArchive): SnapshotInfo {
-  const m = /^([^.]+)\.([^.]+)\.\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$/.exec(a.name);
+  const m = /^([^.]+)\.([^.]+)\.\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{3})?$/.exec(a.name);
   return {
     id: a.name,
     shortId: a.name,

@@ -17,7 +17,7 @@ import type { NewReport } from "../outbox.ts";
 import type { DriverEvent } from "../tools/common/events.ts";
 import type { TextRedactor } from "../tools/common/redact.ts";
 
-export const PROGRESS_INTERVAL_MS = 250;
+export const PROGRESS_INTERVAL_MS = 1000;
 const LOG_CHARS = 8000;
 const TAIL_CHARS = LIMITS.reportBodyChars - 4096;
 const PART_CHARS = LIMITS.reportBodyChars - 2048;

@@ -6,7 +6,7 @@
  */
 import type { Actor, AuditService } from "../audit/service.ts";
 import type { Clock } from "../clock.ts";
-import { ackFields, LIMITS, SIGN_CONTEXT } from "../contract/agent.ts";
+import { ackFields, LIMITS, reportClass, SIGN_CONTEXT } from "../contract/agent.ts";
 import type {
   CommandBatchPayload,
   CommandPollResponse,
@@ -197,14 +197,24 @@ export function createAgentChannelService(deps: {
       const known = await repo.knownJobIds(agent.hostId, jobIdsOf(parsed));
       const sorted = sortReports(parsed, known);
       refused.push(...sorted.refused);
-      const accepted: StoredReport[] = sorted.accepted.map((r) => ({
+      const all: StoredReport[] = sorted.accepted.map((r) => ({
         ...r,
         hostId: agent.hostId,
         receivedAt: now,
       }));
+      // Progress is the latest value only, worth nothing once newer progress or the job's end
+      // arrived: it is applied and acknowledged but never stored, so a running backup costs the
+      // appliance no disk write (and no fsync on a disk the backup may be busy with).
+      const passing = all.filter((r) => reportClass(r.kind) === "latest" && r.jobId !== null);
+      const accepted = all.filter((r) => !passing.includes(r));
       const { commandAcks, facts, alerts } = sorted;
       let duplicates = 0;
-      const acked: string[] = [];
+      const acked: string[] = passing.map((r) => r.id);
+      if (passing.length > 0 && deps.onJobReports) {
+        await deps.onJobReports(agent.hostId, passing).catch(() => {
+          // progress only: the next one or the job's end brings the job up to date
+        });
+      }
       if (accepted.length > 0) {
         const { foreign, inserted } = await reportCommitter.submit({
           hostId: agent.hostId,

@@ -171,9 +171,13 @@ export const CAIRN_TAG = "cairn";
 export const hostTag = (hostId: string) => `cairn-host:${hostId}`;
 export const planTag = (planId: string) => `cairn-plan:${planId}`;
 export const archivePrefix = (hostId: string, planId: string) => `${hostId}.${planId}.`;
-/** A borg archive's name: the prefix and the UTC time to the second, `YYYY-MM-DDTHH:MM:SS`. */
+/**
+ * A borg archive's name: the prefix and the UTC time to the millisecond,
+ * `YYYY-MM-DDTHH:MM:SS.mmm` (two runs of a plan within one second must not collide: borg refuses
+ * an archive name that exists).
+ */
 export const archiveName = (hostId: string, planId: string, ms: number) =>
-  archivePrefix(hostId, planId) + new Date(ms).toISOString().slice(0, 19);
+  archivePrefix(hostId, planId) + new Date(ms).toISOString().slice(0, 23);
 
 /** What the agent needs to run one job. */
 export const JobSpecSchema = v.object({

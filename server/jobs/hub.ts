@@ -1,7 +1,8 @@
 /**
  * Live job events for the SSE streams, in memory: who follows which job, the latest progress of
- * each running job (written to the database at most every 2 s, so a busy backup costs one small
- * write per job every 2 s however often the tool reports), and the last log seq published per
+ * each running job (written to the database at most every 30 s and at the end: views read it
+ * from here, and a running backup should cost the appliance's disk next to nothing), and the
+ * last log seq published per
  * job, so a report the agent sends again is not shown twice.
  */
 import type { JobDetail, JobLogLine } from "../contract/backups.ts";
@@ -15,7 +16,7 @@ export type JobEvent =
 
 export type JobListener = (e: JobEvent) => void;
 
-export const PROGRESS_WRITE_MS = 2000;
+export const PROGRESS_WRITE_MS = 30_000;
 
 export function createJobHub() {
   const listeners = new Map<string, Set<JobListener>>();

@@ -54,7 +54,7 @@ Deno.test("borg local: backups, forget matches borg's own dry run, other plans u
         }),
       );
       assert.equal(r.status, "ok", r.tail);
-      assert.equal(r.snapshotId, `hst_web1.pln_daily.${new Date(t).toISOString().slice(0, 19)}`);
+      assert.equal(r.snapshotId, `hst_web1.pln_daily.${new Date(t).toISOString().slice(0, 23)}`);
     }
     await borg(["create", `${repo}::hst_web1.pln_other.2026-01-01T00:00:00`, src], direct);
     const dry = await borg([
