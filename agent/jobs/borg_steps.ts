@@ -55,6 +55,10 @@ export async function runBorgKind(ctx: StepContext): Promise<JobOutcome> {
     }
     case "test":
       return await test(ctx, d);
+    case "index":
+    case "restore":
+    case "dump":
+      return failed("invalid", `This agent cannot run ${ctx.spec.kind} jobs yet`);
   }
 }
 

@@ -49,6 +49,10 @@ export async function runResticKind(ctx: StepContext): Promise<JobOutcome> {
       return await init(ctx, d);
     case "test":
       return await test(ctx, d);
+    case "index":
+    case "restore":
+    case "dump":
+      return failed("invalid", `This agent cannot run ${ctx.spec.kind} jobs yet`);
   }
 }
 

@@ -12,7 +12,12 @@
 import * as v from "valibot";
 import { JobIdSchema, SealedSecretSchema } from "./agent.ts";
 
-/** What a job does. `locks` looks at the repository's locks; `test` probes reachability. */
+/**
+ * What a job does. `locks` looks at the repository's locks; `test` probes reachability;
+ * `index` lists one snapshot and uploads the listing to the appliance's file index; `restore`
+ * restores paths of a snapshot; `dump` streams a file or folder of a snapshot to the appliance
+ * (a download or a preview).
+ */
 export const JOB_KINDS = [
   "backup",
   "forget",
@@ -25,6 +30,9 @@ export const JOB_KINDS = [
   "snapshots",
   "init",
   "test",
+  "index",
+  "restore",
+  "dump",
 ] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
 export const JobKindSchema = v.picklist(JOB_KINDS, `must be one of ${JOB_KINDS.join(", ")}`);
@@ -179,6 +187,36 @@ export const archivePrefix = (hostId: string, planId: string) => `${hostId}.${pl
 export const archiveName = (hostId: string, planId: string, ms: number) =>
   archivePrefix(hostId, planId) + new Date(ms).toISOString().slice(0, 23);
 
+export const OVERWRITE_POLICIES = ["always", "if-newer", "if-different", "never"] as const;
+export type OverwritePolicy = (typeof OVERWRITE_POLICIES)[number];
+
+/**
+ * A restore: the snapshot paths to restore (absolute, as in the snapshot; empty = all), into
+ * `targetDir` ("/" = the original place), with an overwrite policy for files that exist there.
+ * `remap` moves a snapshot path prefix to another place (restores onto another host).
+ */
+export const RestoreSpecSchema = v.object({
+  paths: v.pipe(v.array(AbsolutePathSchema), v.maxLength(1000)),
+  targetDir: AbsolutePathSchema,
+  overwrite: v.picklist(OVERWRITE_POLICIES),
+  remap: v.optional(v.pipe(
+    v.array(v.object({ from: AbsolutePathSchema, to: AbsolutePathSchema })),
+    v.maxLength(20),
+  )),
+});
+export type RestoreSpec = v.InferOutput<typeof RestoreSpecSchema>;
+
+/** A dump: one path of the snapshot streamed to `POST /api/agent/v1/streams/:streamId`. */
+export const DumpSpecSchema = v.object({
+  path: AbsolutePathSchema,
+  /** raw: one file's bytes; tar / zip: a folder (or file) as an archive. */
+  format: v.picklist(["raw", "tar", "zip"]),
+  streamId: v.pipe(v.string(), v.regex(/^str_[0-9a-z]{26}$/, "must be a stream id")),
+  /** Stop after this many bytes (previews). */
+  maxBytes: v.optional(int(1, Number.MAX_SAFE_INTEGER)),
+});
+export type DumpSpec = v.InferOutput<typeof DumpSpecSchema>;
+
 /** What the agent needs to run one job. */
 export const JobSpecSchema = v.object({
   jobId: JobIdSchema,
@@ -229,6 +267,16 @@ export const JobSpecSchema = v.object({
     /** unlock: restic --remove-all / borg break-lock even if the holder looks alive. */
     force: v.optional(v.boolean()),
   }),
+  /** index, restore, dump: which snapshot (restic id or borg archive name). */
+  snapshot: v.optional(v.object({
+    id: nonEmpty(300),
+    /** The host whose backup it is (for a restore onto another host). */
+    hostId: v.optional(nonEmpty(64)),
+  })),
+  /** restore: what goes where. */
+  restore: v.optional(RestoreSpecSchema),
+  /** dump: what to stream and where the appliance waits for it. */
+  dump: v.optional(DumpSpecSchema),
   /** The job ends as failed after this long; 0 = no limit. */
   timeoutMs: int(0, 30 * 24 * 3600_000),
 });

@@ -14,6 +14,9 @@ export const KIND_LABEL: Record<JobKind, string> = {
   snapshots: "Refresh snapshots",
   init: "Initialise",
   test: "Test connection",
+  index: "Index files",
+  restore: "Restore",
+  dump: "Download",
 };
 
 export const STATUS_LABEL: Record<JobStatus, string> = {
