@@ -39,10 +39,10 @@ export function createRestoreStore(source: BrowseSource, capacity = CACHED_DIREC
     return page ?? null;
   }
 
-  async function list(q: BrowseQuery): Promise<BrowsePage> {
+  function list(q: BrowseQuery): Promise<BrowsePage> {
     const key = browseKey(q);
     const hit = cached(q);
-    if (hit) return hit;
+    if (hit) return Promise.resolve(hit);
     const pending = inFlight.get(key);
     if (pending) return pending;
     const p = source.browse(q).then((page) => {
