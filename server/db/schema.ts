@@ -5,6 +5,7 @@
 import type { Generated } from "kysely";
 import type { AgentTables } from "./schema_agents.ts";
 import type { BackupTables } from "./schema_backups.ts";
+import type { RestoreTables } from "./schema_restores.ts";
 import type { SnapshotIndexTables } from "./schema_snapshot_index.ts";
 
 export type Role = "admin" | "operator" | "viewer";
@@ -76,7 +77,7 @@ export interface SchemaMigrationsTable {
   applied_at: number;
 }
 
-export interface Database extends AgentTables, SnapshotIndexTables, BackupTables {
+export interface Database extends AgentTables, SnapshotIndexTables, BackupTables, RestoreTables {
   users: UsersTable;
   sessions: SessionsTable;
   api_tokens: ApiTokensTable;

@@ -18,6 +18,11 @@ export interface HostsTable {
   updated_at: number;
   decided_at: number | null;
   decided_by: string | null;
+  /**
+   * JSON array of absolute paths (migration 0005; SQL default '[]' = the default restore root).
+   * Optional here so the hosts repo, which never writes it, keeps its plain row type.
+   */
+  restore_roots?: string;
 }
 
 export interface HostContactsTable {
