@@ -7,52 +7,40 @@
  * too; the readers here accept the envelope whatever it is called, so the screens do not change
  * when an answer gains a member.
  */
+import type {
+  BreadcrumbView,
+  DiffEntryView,
+  DiffView,
+  DirectoryPageView,
+  EntryFactsView,
+  EntryType,
+  IndexedSnapshotView,
+  IndexEntryView,
+  SearchMatchView,
+  SearchVersionView,
+  SearchView,
+} from "../../../server/contract/index_api.ts";
 import type { ApiClient } from "./client.ts";
 
-export interface IndexedSnapshot {
-  repositoryId: string;
-  snapshotId: string;
-  hostId: string | null;
-  time: string;
-  entries: number;
-  totalSize: number;
-  indexedAt: string;
-}
+export type {
+  BreadcrumbView,
+  DiffEntryView,
+  DiffView,
+  DirectoryPageView,
+  EntryFactsView,
+  EntryType,
+  IndexedSnapshotView,
+  IndexEntryView,
+  SearchMatchView,
+  SearchVersionView,
+  SearchView,
+};
 
-export type EntryType = "file" | "dir" | "symlink" | "other";
 export type SortKey = "name" | "size" | "mtime";
 export type SortOrder = "asc" | "desc";
+export type SearchMode = "name" | "glob" | "path";
 
-export interface BrowseEntry {
-  name: string;
-  path: string;
-  type: EntryType;
-  size: number;
-  mtime: string | null;
-  mode: number | null;
-  owner: string | null;
-  linkTarget: string | null;
-  /** Entries directly inside a directory. */
-  items: number | null;
-  /** A directory's size with everything below it. */
-  totalSize: number | null;
-}
-
-export interface Breadcrumb {
-  name: string;
-  path: string;
-}
-
-export interface BrowsePage {
-  repositoryId: string;
-  snapshotId: string;
-  path: string;
-  breadcrumbs: Breadcrumb[];
-  entries: BrowseEntry[];
-  total: number;
-  offset: number;
-}
-
+/** A directory page's address; the appliance fills in the defaults (name, asc, 0, 200). */
 export interface BrowseQuery {
   repositoryId: string;
   snapshotId: string;
@@ -61,27 +49,6 @@ export interface BrowseQuery {
   order?: SortOrder;
   offset?: number;
   limit?: number;
-}
-
-export type SearchMode = "name" | "glob" | "path";
-
-export interface SearchMatch {
-  repositoryId: string;
-  snapshotId: string;
-  hostId: string | null;
-  time: string;
-  path: string;
-  type: EntryType;
-  size: number;
-  mtime: string | null;
-}
-
-export interface DiffEntry {
-  path: string;
-  type: EntryType;
-  change: "added" | "removed" | "changed";
-  sizeBefore: number | null;
-  sizeAfter: number | null;
 }
 
 export interface Preview {
@@ -152,19 +119,23 @@ type Q = Record<string, string | number | undefined>;
 export function createRestoreApi(client: ApiClient) {
   return {
     indexed: async (q: { hostId?: string; repositoryId?: string }) =>
-      listOf<IndexedSnapshot>(await client.get<unknown>("/api/index/snapshots", q), "snapshots"),
+      listOf<IndexedSnapshotView>(
+        await client.get<unknown>("/api/index/snapshots", q),
+        "snapshots",
+      ),
     indexNow: async (body: { repositoryId: string; snapshotId: string; hostId?: string }) =>
       listOf<StartedJob>(await client.send<unknown>("POST", "/api/index", body), "jobs"),
-    browse: (q: BrowseQuery) => client.get<BrowsePage>("/api/index/browse", q as unknown as Q),
-    search: async (q: {
+    browse: (q: BrowseQuery) =>
+      client.get<DirectoryPageView>("/api/index/browse", q as unknown as Q),
+    search: (q: {
       q: string;
       mode: SearchMode;
       hostId?: string;
       repositoryId?: string;
       limit?: number;
-    }) => listOf<SearchMatch>(await client.get<unknown>("/api/index/search", q), "matches"),
-    diff: (q: { repositoryId: string; from: string; to: string; path?: string }) =>
-      client.get<unknown>("/api/index/diff", q).then(diffOf),
+    }) => client.get<SearchView>("/api/index/search", q),
+    diff: (q: { repositoryId: string; from: string; to: string; path?: string; limit?: number }) =>
+      client.get<DiffView>("/api/index/diff", q),
     preview: async (q: { repositoryId: string; snapshotId: string; path: string }) =>
       unwrap<Preview>(await client.get<unknown>("/api/preview", q), "preview"),
     restores: {
@@ -184,26 +155,6 @@ export function createRestoreApi(client: ApiClient) {
         roots,
       }),
   };
-}
-
-/** Added, removed and changed entries from whichever shape the diff answer has. */
-function diffOf(body: unknown): DiffEntry[] {
-  if (Array.isArray(body)) return body as DiffEntry[];
-  const b = (body ?? {}) as Record<string, unknown>;
-  if (Array.isArray(b.entries)) return b.entries as DiffEntry[];
-  const out: DiffEntry[] = [];
-  for (const change of ["added", "removed", "changed"] as const) {
-    for (const e of (b[change] ?? []) as Array<Partial<DiffEntry> & { size?: number }>) {
-      out.push({
-        path: e.path ?? "",
-        type: e.type ?? "file",
-        change,
-        sizeBefore: e.sizeBefore ?? (change === "removed" ? e.size ?? null : null),
-        sizeAfter: e.sizeAfter ?? (change === "added" ? e.size ?? null : null),
-      });
-    }
-  }
-  return out;
 }
 
 /** A same-origin link the browser streams to disk itself: no bytes pass through the app. */

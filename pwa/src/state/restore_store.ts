@@ -5,10 +5,10 @@
  * Made once per app by the lazy restore chunk; nothing here runs before a restore screen opens.
  */
 import { signal } from "@preact/signals";
-import type { BrowsePage, BrowseQuery } from "../api/restore_api.ts";
+import type { BrowseQuery, DirectoryPageView } from "../api/restore_api.ts";
 
 export interface BrowseSource {
-  browse(q: BrowseQuery): Promise<BrowsePage>;
+  browse(q: BrowseQuery): Promise<DirectoryPageView>;
 }
 
 /** How many listed directories stay in memory: a few deep walks' worth, a few MB at most. */
@@ -20,26 +20,26 @@ export function browseKey(q: BrowseQuery): string {
 }
 
 export function createRestoreStore(source: BrowseSource, capacity = CACHED_DIRECTORIES) {
-  const pages = new Map<string, BrowsePage>();
-  const inFlight = new Map<string, Promise<BrowsePage>>();
+  const pages = new Map<string, DirectoryPageView>();
+  const inFlight = new Map<string, Promise<DirectoryPageView>>();
   /** Picked paths per snapshot (`repositoryId\0snapshotId`). */
   const picked = signal<Record<string, string[]>>({});
 
-  function remember(key: string, page: BrowsePage) {
+  function remember(key: string, page: DirectoryPageView) {
     pages.delete(key);
     pages.set(key, page);
     while (pages.size > capacity) pages.delete(pages.keys().next().value as string);
   }
 
   /** A directory listed before, without asking the appliance (moved to most recent). */
-  function cached(q: BrowseQuery): BrowsePage | null {
+  function cached(q: BrowseQuery): DirectoryPageView | null {
     const key = browseKey(q);
     const page = pages.get(key);
     if (page) remember(key, page);
     return page ?? null;
   }
 
-  function list(q: BrowseQuery): Promise<BrowsePage> {
+  function list(q: BrowseQuery): Promise<DirectoryPageView> {
     const key = browseKey(q);
     const hit = cached(q);
     if (hit) return Promise.resolve(hit);

@@ -1,21 +1,25 @@
 import assert from "node:assert/strict";
-import type { BrowsePage, BrowseQuery } from "../api/restore_api.ts";
+import type { BrowseQuery, DirectoryPageView } from "../api/restore_api.ts";
 import { createRestoreStore } from "./restore_store.ts";
 
 function source() {
   const asked: string[] = [];
   return {
     asked,
-    browse(q: BrowseQuery): Promise<BrowsePage> {
+    browse(q: BrowseQuery): Promise<DirectoryPageView> {
       asked.push(q.path);
       return Promise.resolve({
         repositoryId: q.repositoryId,
         snapshotId: q.snapshotId,
+        hostId: "h",
+        snapshotTime: "2026-11-23T05:00:00Z",
         path: q.path,
         breadcrumbs: [],
-        entries: [],
-        total: 0,
+        itemCount: 0,
+        totalSize: 0,
         offset: 0,
+        limit: 200,
+        entries: [],
       });
     },
   };
