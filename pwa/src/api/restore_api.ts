@@ -20,6 +20,23 @@ import type {
   SearchVersionView,
   SearchView,
 } from "../../../server/contract/index_api.ts";
+import type { JobView } from "../../../server/contract/backups.ts";
+import {
+  downloadFileName,
+  type DownloadFormat,
+  downloadUrl,
+} from "../../../server/contract/downloads.ts";
+import type { PreviewView } from "../../../server/contract/downloads.ts";
+import { OVERWRITE_POLICIES, type OverwritePolicy } from "../../../server/contract/jobs.ts";
+import { DEFAULT_RESTORE_ROOT } from "../../../server/contract/restores.ts";
+import type {
+  CreatedRestore,
+  CreateRestore,
+  RestoreResult,
+  RestoreRootsView,
+  RestoreTarget,
+  RestoreView,
+} from "../../../server/contract/restores.ts";
 import type { ApiClient } from "./client.ts";
 
 export type {
@@ -51,52 +68,18 @@ export interface BrowseQuery {
   limit?: number;
 }
 
-export interface Preview {
-  path: string;
-  size: number;
-  text: string | null;
-  binary: boolean;
-  truncated: boolean;
-}
-
-export type Overwrite = "always" | "if-newer" | "if-different" | "never";
-
-export type RestoreTarget =
-  | { type: "original" }
-  | { type: "new"; path: string }
-  | { type: "host"; hostId: string; path: string; remap?: Array<{ from: string; to: string }> };
-
-export interface CreateRestore {
-  repositoryId: string;
-  snapshotId: string;
-  paths: string[];
-  target: RestoreTarget;
-  overwrite: Overwrite;
-  confirm?: string;
-}
-
-export interface RestoreView {
-  id: string;
-  jobId: string | null;
-  repositoryId: string;
-  snapshotId: string;
-  hostId: string;
-  targetHostId: string;
-  paths: string[];
-  target: RestoreTarget;
-  overwrite: Overwrite;
-  status: string;
-  createdBy: string | null;
-  createdAt: string;
-  finishedAt: string | null;
-  message: string | null;
-}
-
-export interface StartedJob {
-  id: string;
-}
-
-export type DownloadFormat = "raw" | "tar" | "zip";
+export type {
+  CreatedRestore,
+  CreateRestore,
+  DownloadFormat,
+  OverwritePolicy,
+  PreviewView,
+  RestoreResult,
+  RestoreRootsView,
+  RestoreTarget,
+  RestoreView,
+};
+export { DEFAULT_RESTORE_ROOT, downloadFileName, downloadUrl, OVERWRITE_POLICIES };
 
 /** The answer's named member, or the answer itself when the appliance sends it bare. */
 function unwrap<T>(body: unknown, key: string): T {
@@ -124,7 +107,7 @@ export function createRestoreApi(client: ApiClient) {
         "snapshots",
       ),
     indexNow: async (body: { repositoryId: string; snapshotId: string; hostId?: string }) =>
-      listOf<StartedJob>(await client.send<unknown>("POST", "/api/index", body), "jobs"),
+      listOf<JobView>(await client.send<unknown>("POST", "/api/index", body), "jobs"),
     browse: (q: BrowseQuery) =>
       client.get<DirectoryPageView>("/api/index/browse", q as unknown as Q),
     search: (q: {
@@ -137,32 +120,22 @@ export function createRestoreApi(client: ApiClient) {
     diff: (q: { repositoryId: string; from: string; to: string; path?: string; limit?: number }) =>
       client.get<DiffView>("/api/index/diff", q),
     preview: async (q: { repositoryId: string; snapshotId: string; path: string }) =>
-      unwrap<Preview>(await client.get<unknown>("/api/preview", q), "preview"),
+      unwrap<PreviewView>(await client.get<unknown>("/api/preview", q), "preview"),
     restores: {
       create: async (body: CreateRestore) =>
-        listOf<StartedJob>(await client.send<unknown>("POST", "/api/restores", body), "jobs"),
+        listOf<JobView>(await client.send<CreatedRestore>("POST", "/api/restores", body), "jobs"),
       list: async (q: { hostId?: string; repositoryId?: string; snapshotId?: string }) =>
         listOf<RestoreView>(await client.get<unknown>("/api/restores", q), "restores"),
     },
-    /** A host's allowed restore roots, as its detail carries them (none known: empty). */
-    restoreRoots: async (hostId: string) => {
-      const body = await client.get<unknown>(`/api/hosts/${encodeURIComponent(hostId)}`);
-      const host = unwrap<{ restoreRoots?: unknown }>(body, "host");
-      return Array.isArray(host?.restoreRoots) ? (host.restoreRoots as string[]) : [];
-    },
+    restoreRoots: (hostId: string) =>
+      client.get<RestoreRootsView>(`/api/hosts/${encodeURIComponent(hostId)}/restore-roots`),
     setRestoreRoots: (hostId: string, roots: string[]) =>
-      client.send<unknown>("PATCH", `/api/hosts/${encodeURIComponent(hostId)}/restore-roots`, {
-        roots,
-      }),
+      client.send<RestoreRootsView>(
+        "PATCH",
+        `/api/hosts/${encodeURIComponent(hostId)}/restore-roots`,
+        { roots },
+      ),
   };
-}
-
-/** A same-origin link the browser streams to disk itself: no bytes pass through the app. */
-export function downloadUrl(
-  q: { repositoryId: string; snapshotId: string; path: string; format: DownloadFormat },
-): string {
-  const p = new URLSearchParams(q);
-  return `/api/downloads?${p}`;
 }
 
 export type RestoreApi = ReturnType<typeof createRestoreApi>;
