@@ -174,6 +174,53 @@ export function createJobsService(deps: {
     return (await details(made.filter((j): j is JobWithNames => j !== undefined))).map(jobView);
   }
 
+  /**
+   * A job on one host without a plan (index, restore, dump): `options` may carry the spec's
+   * `snapshot`, `restore` and `dump` parts (no secret), which spec.ts lifts into the JobSpec.
+   */
+  async function runOnHost(
+    actor: Actor,
+    input: { hostId: string; repositoryId: string; kind: Job["kind"]; options: Job["options"] },
+  ): Promise<JobDetail> {
+    const repository = await repo.findRepository(input.repositoryId);
+    if (!repository) throw new NotFoundError("Repository", input.repositoryId);
+    const now = clock.now();
+    const job: Job = {
+      id: await nextJobId(now),
+      hostId: input.hostId,
+      repositoryId: input.repositoryId,
+      planId: null,
+      kind: input.kind,
+      exclusive: isExclusive(repository.engine, input.kind),
+      status: "queued",
+      options: input.options,
+      trigger: actor.type === "token" ? "api" : "manual",
+      createdBy: actor.name,
+      createdAt: now,
+      sentAt: null,
+      startedAt: null,
+      finishedAt: null,
+      cancelRequestedAt: null,
+      progress: null,
+      command: null,
+      exitCode: null,
+      failureCode: null,
+      message: null,
+      tail: null,
+      result: null,
+      snapshotId: null,
+      logLines: 0,
+    };
+    await repo.insertJobs([job]);
+    await audit.record(actor, {
+      action: "job.created",
+      target: { type: "job", id: job.id },
+      details: { kind: job.kind, hostId: job.hostId, repositoryId: job.repositoryId },
+    });
+    await dispatcher.dispatch();
+    return await get(job.id);
+  }
+
   async function cancel(actor: Actor, id: string): Promise<JobDetail> {
     const job = await mustFind(id);
     if (TERMINAL.has(job.status)) {
@@ -213,6 +260,7 @@ export function createJobsService(deps: {
 
   return {
     run,
+    runOnHost,
     cancel,
     get,
     async list(f: JobFilter): Promise<{ jobs: JobView[]; nextBefore: string | null }> {
