@@ -15,6 +15,7 @@ import { authRoutes, SESSION_COOKIE } from "./auth/routes.ts";
 import type { Config } from "./config.ts";
 import type { HealthView } from "./contract/api.ts";
 import { dashboardRoutes } from "./dashboard/routes.ts";
+import { downloadsRoutes } from "./downloads/routes.ts";
 import { AppError, errorBody, ForbiddenError, UnauthenticatedError } from "./errors.ts";
 import { readJsonBody } from "./http/body.ts";
 import { clientIp, isTrustedPeer } from "./http/client_ip.ts";
@@ -106,6 +107,7 @@ export function appRoutes(deps: AppDeps, isSecure: (c: Context) => boolean): Rou
     ...repositoriesRoutes(s.repositories),
     ...plansRoutes(s.plans),
     ...jobsRoutes(s.jobs),
+    ...downloadsRoutes(s.downloads),
     ...snapshotsRoutes(s.snapshots),
   ];
 }

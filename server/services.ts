@@ -19,6 +19,9 @@ import { createEnrollmentService } from "./enrollment/service.ts";
 import { createHostsRepo } from "./hosts/repo.ts";
 import { createHostsService } from "./hosts/service.ts";
 import { createInstallService } from "./install/service.ts";
+import { createStreamBroker } from "./downloads/broker.ts";
+import { createDownloadsRepo } from "./downloads/repo.ts";
+import { createDownloadsService } from "./downloads/service.ts";
 import { createJobsRepo } from "./jobs/repo.ts";
 import { createJobsService } from "./jobs/service.ts";
 import type { JobsService } from "./jobs/service.ts";
@@ -141,6 +144,13 @@ export function createServices(deps: {
     cacheDir: join(deps.facts.dataDir, "cache"),
     version: deps.facts.version,
   });
+  const downloads = createDownloadsService({
+    repo: createDownloadsRepo(db),
+    jobs,
+    broker: createStreamBroker(),
+    clock,
+    log: deps.log,
+  });
   const dashboard = createDashboardService({
     hosts,
     users: usersRepo,
@@ -165,6 +175,7 @@ export function createServices(deps: {
     install,
     secretBox,
     jobs,
+    downloads,
     snapshots,
     sshKeys,
     repositories,
