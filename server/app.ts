@@ -22,6 +22,7 @@ import { clientIp, isTrustedPeer } from "./http/client_ip.ts";
 import { Reply, route } from "./http/route.ts";
 import type { Route } from "./http/route.ts";
 import { hostsRoutes } from "./hosts/routes.ts";
+import { indexAgentRoutes, indexRoutes } from "./index_api/routes.ts";
 import { createStaticFiles } from "./http/static.ts";
 import { installRoutes } from "./install/routes.ts";
 import { plansRoutes } from "./plans/routes.ts";
@@ -97,6 +98,7 @@ export function appRoutes(deps: AppDeps, isSecure: (c: Context) => boolean): Rou
     ...settingsRoutes({ settings: s.settings, tls: deps.tls }),
     ...dashboardRoutes(s.dashboard),
     ...agentRoutes({ enrollment: s.enrollment, channel: s.agentChannel }),
+    ...indexAgentRoutes(s.index),
     ...hostsRoutes({
       hosts: s.hosts,
       channel: s.agentChannel,
@@ -107,6 +109,7 @@ export function appRoutes(deps: AppDeps, isSecure: (c: Context) => boolean): Rou
     ...repositoriesRoutes(s.repositories),
     ...plansRoutes(s.plans),
     ...jobsRoutes(s.jobs),
+    ...indexRoutes(s.index),
     ...downloadsRoutes(s.downloads),
     ...snapshotsRoutes(s.snapshots),
   ];

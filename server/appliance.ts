@@ -68,6 +68,8 @@ export async function startAppliance(
   }
 
   const { db, close } = openDb(dbFile);
+  // The snapshot index's own connection: see docs/decisions.md, "Snapshot file index".
+  const indexConn = openDb(dbFile);
   const startedAt = clock.now();
   const services = createServices({
     db,
@@ -78,7 +80,9 @@ export async function startAppliance(
     identity,
     secretBox,
     log,
+    indexDb: indexConn.db,
   });
+  await services.index.recover().catch((err) => log.error("index recovery failed", { error: err }));
   // Recovery of jobs cut off by a stop; a failure here must not keep the appliance down.
   await services.jobs.start().catch((err) => log.error("job recovery failed", { error: err }));
 
@@ -126,6 +130,7 @@ export async function startAppliance(
         services.agentChannel.closeWaiters(); // parked long-polls answer now, not in 30 s
         services.jobs.closeStreams(); // open job streams end, or shutdown would wait for them
         await server.shutdown();
+        await indexConn.close();
         await close();
         log.info("Cairn stopped");
         if ("flush" in sink) (sink as { flush(): void }).flush();

@@ -19,6 +19,11 @@ import { createEnrollmentService } from "./enrollment/service.ts";
 import { createHostsRepo } from "./hosts/repo.ts";
 import { createHostsService } from "./hosts/service.ts";
 import { createInstallService } from "./install/service.ts";
+import { createIndexApiRepo } from "./index_api/repo.ts";
+import { createIndexApiService } from "./index_api/service.ts";
+import type { IndexApiService } from "./index_api/service.ts";
+import { createSnapshotIndexRepo } from "./snapshot_index/repo.ts";
+import { createSnapshotIndexService } from "./snapshot_index/service.ts";
 import { createStreamBroker } from "./downloads/broker.ts";
 import { createDownloadsRepo } from "./downloads/repo.ts";
 import { createDownloadsService } from "./downloads/service.ts";
@@ -58,6 +63,11 @@ export function createServices(deps: {
   secretBox?: SecretBox;
   /** For the warnings of background work (job reports, dispatch); none in most tests. */
   log?: Logger;
+  /**
+   * The snapshot index's own connection to the same file (a million-entry ingest must not
+   * queue every other query behind it); tests may leave it out to share `db`.
+   */
+  indexDb?: Db;
 }) {
   const { db, clock, redactor } = deps;
   const usersRepo = createUsersRepo(db);
@@ -106,7 +116,11 @@ export function createServices(deps: {
     clock,
     onJobReports: (hostId, reports) => jobsRef?.applyReports(hostId, reports) ?? Promise.resolve(),
   });
-  const snapshots = createSnapshotsService({ repo: createSnapshotsRepo(db) });
+  let indexRef: IndexApiService | null = null;
+  const snapshots = createSnapshotsService({
+    repo: createSnapshotsRepo(db),
+    onListingReplaced: (repositoryId) => indexRef?.dropMissingLater(repositoryId),
+  });
   const jobs = jobsRef = createJobsService({
     repo: createJobsRepo(db),
     snapshots,
@@ -115,6 +129,17 @@ export function createServices(deps: {
     secretBox,
     identity,
     channel: () => agentChannel,
+    log: deps.log,
+    onBackupMade: (b) => indexRef?.afterBackup(b),
+  });
+  const index = indexRef = createIndexApiService({
+    index: createSnapshotIndexService({
+      repo: createSnapshotIndexRepo(deps.indexDb ?? db),
+      clock,
+    }),
+    repo: createIndexApiRepo(db),
+    jobs: () => jobs,
+    clock,
     log: deps.log,
   });
   const enrollment = createEnrollmentService({ hosts: hostsRepo, audit, lockout, identity, clock });
@@ -175,6 +200,7 @@ export function createServices(deps: {
     install,
     secretBox,
     jobs,
+    index,
     downloads,
     snapshots,
     sshKeys,

@@ -52,6 +52,8 @@ export function createReportApplier(deps: {
   log?: Logger;
   /** Publishes the job's current view as `job` (and `end` once it finished). */
   publishJob(jobId: string, end: boolean): Promise<void>;
+  /** A backup made a snapshot (ok or warning); must not throw. */
+  onBackupMade?: (b: { repositoryId: string; hostId: string; snapshotId: string }) => void;
 }) {
   const { repo, hub, clock } = deps;
 
@@ -90,6 +92,13 @@ export function createReportApplier(deps: {
         jobId: job.id,
         snapshotId: f.snapshotId,
         result: f.result,
+      });
+    }
+    if (job.kind === "backup" && f.snapshotId && (f.status === "ok" || f.status === "warning")) {
+      deps.onBackupMade?.({
+        repositoryId: job.repositoryId,
+        hostId: job.hostId,
+        snapshotId: f.snapshotId,
       });
     }
     await repo.recountLogLines(job.id);

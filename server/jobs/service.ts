@@ -36,6 +36,8 @@ export function createJobsService(deps: {
   /** The agent channel; a function because the channel is made after (it calls back here). */
   channel: () => CommandQueue;
   log?: Logger;
+  /** A backup made a snapshot (the snapshot index queues its index job); must not throw. */
+  onBackupMade?: (b: { repositoryId: string; hostId: string; snapshotId: string }) => void;
 }) {
   const { repo, clock, audit } = deps;
   const hub = createJobHub();
@@ -85,6 +87,7 @@ export function createJobsService(deps: {
     clock,
     log: deps.log,
     publishJob,
+    onBackupMade: deps.onBackupMade,
   });
 
   const dispatcher = createDispatcher({

@@ -67,7 +67,11 @@ export function snapshotView(s: CachedSnapshot): SnapshotView {
   };
 }
 
-export function createSnapshotsService(deps: { repo: SnapshotsRepo }) {
+export function createSnapshotsService(deps: {
+  repo: SnapshotsRepo;
+  /** A repository's whole listing was replaced (its last part applied); must not throw. */
+  onListingReplaced?: (repositoryId: string) => void;
+}) {
   const { repo } = deps;
   return {
     /** Applies one part of a listing; "stale" when a newer listing is already cached. */
@@ -97,7 +101,10 @@ export function createSnapshotsService(deps: { repo: SnapshotsRepo }) {
           refreshId: part.refreshId,
         };
       }));
-      if (part.last) await repo.deleteOlderRefreshes(part.repositoryId, part.refreshId);
+      if (part.last) {
+        await repo.deleteOlderRefreshes(part.repositoryId, part.refreshId);
+        deps.onListingReplaced?.(part.repositoryId);
+      }
       return "applied";
     },
 
