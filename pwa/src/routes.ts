@@ -23,6 +23,31 @@ export const routes: ScreenRoute[] = [
     screen: lazy(() => import("./features/hosts/HostScreen.tsx")),
   },
   {
+    path: "/hosts/:id/snapshots/:repo/:snap",
+    title: "Snapshot",
+    access: "viewer",
+    screen: lazy(() => import("./features/restore/SnapshotBrowserScreen.tsx")),
+  },
+  {
+    path: "/hosts/:id/snapshots/:repo/:snap/diff",
+    title: "Compare snapshots",
+    access: "viewer",
+    screen: lazy(() => import("./features/restore/DiffScreen.tsx")),
+  },
+  {
+    path: "/hosts/:id/snapshots/:repo/:snap/restore",
+    title: "Restore",
+    access: "operator",
+    screen: lazy(() => import("./features/restore/RestoreWizardScreen.tsx")),
+  },
+  {
+    path: "/restore",
+    title: "Restore",
+    access: "viewer",
+    nav: true,
+    screen: lazy(() => import("./features/restore/RestoreScreen.tsx")),
+  },
+  {
     path: "/plans",
     title: "Plans",
     access: "viewer",
