@@ -23,6 +23,7 @@ import { readBorgLockHolders, readSmallFile } from "../tools/common/repo_probe.t
 import { borgDriverFor } from "./drivers.ts";
 import { mtimeMs } from "./files.ts";
 import { failed, type JobOutcome, outcomeOf, type StepContext, stopsJob } from "./outcome.ts";
+import { runRestore } from "./restore_steps.ts";
 import { hasRetention, isoMs, NO_RETENTION, refreshListing, removedResult } from "./step_common.ts";
 
 export async function runBorgKind(ctx: StepContext): Promise<JobOutcome> {
@@ -55,8 +56,9 @@ export async function runBorgKind(ctx: StepContext): Promise<JobOutcome> {
     }
     case "test":
       return await test(ctx, d);
-    case "index":
     case "restore":
+      return await runRestore(ctx);
+    case "index":
     case "dump":
       return failed("invalid", `This agent cannot run ${ctx.spec.kind} jobs yet`);
   }

@@ -17,6 +17,7 @@ import type { ResticDriver } from "../tools/restic/driver.ts";
 import type { ResticSnapshot } from "../tools/restic/parser.ts";
 import { resticDriverFor } from "./drivers.ts";
 import { failed, type JobOutcome, outcomeOf, type StepContext, stopsJob } from "./outcome.ts";
+import { runRestore } from "./restore_steps.ts";
 import { hasRetention, isoMs, NO_RETENTION, refreshListing, removedResult } from "./step_common.ts";
 
 const MAX_LOCKS_READ = 50;
@@ -49,8 +50,9 @@ export async function runResticKind(ctx: StepContext): Promise<JobOutcome> {
       return await init(ctx, d);
     case "test":
       return await test(ctx, d);
-    case "index":
     case "restore":
+      return await runRestore(ctx);
+    case "index":
     case "dump":
       return failed("invalid", `This agent cannot run ${ctx.spec.kind} jobs yet`);
   }
