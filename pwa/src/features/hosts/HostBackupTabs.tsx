@@ -5,6 +5,7 @@ import type { HostDetailView } from "../../../../server/contract/hosts.ts";
 import type { PlanView } from "../../../../server/contract/backups.ts";
 import { createBackupsApi } from "../../api/backups_api.ts";
 import { formatTime } from "../../components/format.ts";
+import { lazy } from "../../components/Lazy.tsx";
 import { useLoad } from "../../components/use_load.ts";
 import { useStores } from "../../state/stores.ts";
 import { LoadState } from "../common/LoadState.tsx";
@@ -12,7 +13,6 @@ import { useAction } from "../common/use_action.ts";
 import { JobTable } from "../jobs/JobTable.tsx";
 import { RunNow } from "../jobs/RunNow.tsx";
 import { PlanTable } from "../plans/PlansScreen.tsx";
-import { SnapshotTable } from "../repositories/SnapshotTable.tsx";
 import { dedupLine, lockLine, sizeLine, STATE } from "../repositories/repository_words.ts";
 
 export const HOST_TABS = [
@@ -98,13 +98,13 @@ export function HostJobsTab({ host }: { host: HostDetailView }) {
   );
 }
 
+/** Browse and restore live in their own chunk, loaded when this tab opens. */
+const HostRestoreTab = lazy(() => import("../restore/HostRestoreTab.tsx"));
+
 export function HostSnapshotsTab({ host }: { host: HostDetailView }) {
-  const backups = useBackups();
-  const loaded = useLoad(() => backups.snapshots({ hostId: host.id }));
   return (
     <section aria-label="Snapshots of this host">
-      <LoadState loaded={loaded} what="snapshots" />
-      {loaded.data && <SnapshotTable snapshots={loaded.data} />}
+      <HostRestoreTab hostId={host.id} />
     </section>
   );
 }
