@@ -58,7 +58,12 @@ export interface BorgOptions {
   breakLock: Record<string, never>;
   stats: Record<string, never>;
   snapshots: ArchiveFilter;
-  ls: { archive: string; paths?: string[] };
+  ls: {
+    archive: string;
+    paths?: string[];
+    /** Raw stdout goes here instead of the parser (a listing streamed on); awaited. */
+    output?: (chunk: Uint8Array) => void | Promise<void>;
+  };
   restore: {
     archive: string;
     /** Directory to restore into (borg extracts into its working directory). */
@@ -68,7 +73,16 @@ export interface BorgOptions {
     stripComponents?: number;
     dryRun?: boolean;
   };
-  dump: { archive: string; path: string; output: (chunk: Uint8Array) => void | Promise<void> };
+  /**
+   * One path of an archive to stdout: a file's bytes (`extract --stdout`), or with `tar` the
+   * path as a tar stream (`export-tar ... -`). Paths as borg stores them (no leading slash).
+   */
+  dump: {
+    archive: string;
+    path: string;
+    tar?: boolean;
+    output: (chunk: Uint8Array) => void | Promise<void>;
+  };
   version: Record<string, never>;
 }
 
@@ -120,7 +134,10 @@ const builders: { [K in BorgOperation]: Builder<K> } = {
     `${repo}::${archiveName(o.archive)}`,
     ...(o.paths ?? []),
   ],
-  dump: (o, repo) => ["extract", "--stdout", `${repo}::${archiveName(o.archive)}`, o.path],
+  dump: (o, repo) =>
+    o.tar
+      ? ["export-tar", `${repo}::${archiveName(o.archive)}`, "-", o.path]
+      : ["extract", "--stdout", `${repo}::${archiveName(o.archive)}`, o.path],
   version: () => ["--version"],
 };
 
