@@ -6,6 +6,7 @@ import { EXIT, runChannel } from "./channel.ts";
 import { ApplianceError, createClient, UnreachableError } from "./client.ts";
 import type { ApplianceClient } from "./client.ts";
 import { createCommandHandler } from "./commands.ts";
+import { createListingUploader } from "./jobs/listing_upload.ts";
 import { createJobRunner } from "./jobs/runner.ts";
 import type { AgentConfig } from "./config.ts";
 import { USAGE, UsageError } from "./config.ts";
@@ -137,6 +138,12 @@ async function cmdRun(cfg: AgentConfig): Promise<number> {
     identity,
     pinned: enrollment,
     log,
+    listings: createListingUploader({
+      client: clientFor(cfg, enrollment.server),
+      identity,
+      pinned: enrollment,
+      fetch: createFetch({ localAddress: cfg.localAddress }),
+    }),
   });
   await jobs.start();
   try {

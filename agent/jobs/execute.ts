@@ -9,6 +9,7 @@ import type { AgentIdentity } from "../identity.ts";
 import type { PinnedAppliance } from "../trust.ts";
 import { InvalidOptionsError } from "../tools/common/result.ts";
 import type { RunControl } from "../tools/common/run_tool.ts";
+import type { ListingUploader } from "./listing_upload.ts";
 import { runBorgKind } from "./borg_steps.ts";
 import { runHook } from "./hooks.ts";
 import {
@@ -31,6 +32,8 @@ export interface ExecuteDeps {
   /** How long a cancelled tool gets to stop before it is killed (drivers' default 15 s). */
   graceMs?: number;
   now: () => number;
+  /** Index jobs' listing uploads to the appliance. */
+  listings?: ListingUploader;
 }
 
 export interface JobRun {
@@ -98,6 +101,7 @@ function stepContext(
     setup: { spec: run.spec, secrets, workspace, binaries: deps.binaries },
     report,
     timeoutMs: limit,
+    listings: deps.listings,
     timedOut: () => limit > 0 && deps.now() >= started + limit,
     control: (): RunControl => ({
       signal: run.signal,

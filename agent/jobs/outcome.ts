@@ -7,6 +7,7 @@ import type { FailureCode, JobEndStatus, JobSpec } from "../../server/contract/j
 import type { RunResult } from "../tools/common/result.ts";
 import type { RunControl } from "../tools/common/run_tool.ts";
 import type { DriverSetup } from "./drivers.ts";
+import type { ListingUploader } from "./listing_upload.ts";
 import type { JobReporter } from "./reports.ts";
 
 export interface JobOutcome {
@@ -29,6 +30,8 @@ export interface StepContext {
   timedOut(): boolean;
   /** The job's time limit in ms (0: none), for the message. */
   timeoutMs: number;
+  /** Sends an index job's listing to the appliance; absent where the agent has no uploads. */
+  listings?: ListingUploader;
 }
 
 export function failed(failureCode: FailureCode, message: string, tail = ""): JobOutcome {

@@ -16,6 +16,7 @@ import {
 import type { ResticDriver } from "../tools/restic/driver.ts";
 import type { ResticSnapshot } from "../tools/restic/parser.ts";
 import { resticDriverFor } from "./drivers.ts";
+import { runIndex } from "./index_steps.ts";
 import { failed, type JobOutcome, outcomeOf, type StepContext, stopsJob } from "./outcome.ts";
 import { runRestore } from "./restore_steps.ts";
 import { hasRetention, isoMs, NO_RETENTION, refreshListing, removedResult } from "./step_common.ts";
@@ -53,6 +54,7 @@ export async function runResticKind(ctx: StepContext): Promise<JobOutcome> {
     case "restore":
       return await runRestore(ctx);
     case "index":
+      return await runIndex(ctx);
     case "dump":
       return failed("invalid", `This agent cannot run ${ctx.spec.kind} jobs yet`);
   }

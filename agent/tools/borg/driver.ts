@@ -151,6 +151,8 @@ function commandFor<K extends BorgOperation>(
   };
   if (op === "restore") cmd.cwd = (options as BorgOptions["restore"]).target;
   if (op === "dump") cmd.stdoutBytes = (options as BorgOptions["dump"]).output;
+  // ls with an output: the listing's lines go out as bytes, never parsed or held here.
+  if (op === "ls") cmd.stdoutBytes = (options as BorgOptions["ls"]).output;
   return cmd;
 }
 

@@ -55,7 +55,12 @@ export interface ResticOptions {
     snapshots?: string[];
   };
   snapshots: ResticLimits & SnapshotFilter & { latest?: number };
-  ls: ResticLimits & SnapshotFilter & { snapshot: string; dirs?: string[] };
+  ls: ResticLimits & SnapshotFilter & {
+    snapshot: string;
+    dirs?: string[];
+    /** Raw stdout goes here instead of the parser (a listing streamed on); awaited. */
+    output?: (chunk: Uint8Array) => void | Promise<void>;
+  };
   restore: ResticLimits & SnapshotFilter & {
     snapshot: string;
     target: string;

@@ -142,6 +142,8 @@ function commandFor<K extends ResticOperation>(
     fatalLine,
   };
   if (op === "dump") cmd.stdoutBytes = (options as ResticOptions["dump"]).output;
+  // ls with an output: the listing's lines go out as bytes, never parsed or held here.
+  if (op === "ls") cmd.stdoutBytes = (options as ResticOptions["ls"]).output;
   return cmd;
 }
 
