@@ -7,6 +7,7 @@ import { ApplianceError, createClient, UnreachableError } from "./client.ts";
 import type { ApplianceClient } from "./client.ts";
 import { createCommandHandler } from "./commands.ts";
 import { createListingUploader } from "./jobs/listing_upload.ts";
+import { createStreamUploader, sessionSource } from "./jobs/stream_upload.ts";
 import { createJobRunner } from "./jobs/runner.ts";
 import type { AgentConfig } from "./config.ts";
 import { USAGE, UsageError } from "./config.ts";
@@ -143,6 +144,15 @@ async function cmdRun(cfg: AgentConfig): Promise<number> {
       identity,
       pinned: enrollment,
       fetch: createFetch({ localAddress: cfg.localAddress }),
+    }),
+    streams: createStreamUploader({
+      baseUrl: enrollment.server,
+      fetch: createFetch({ localAddress: cfg.localAddress }),
+      token: sessionSource({
+        client: clientFor(cfg, enrollment.server),
+        identity,
+        pinned: enrollment,
+      }),
     }),
   });
   await jobs.start();

@@ -22,6 +22,7 @@ import type { BorgArchive } from "../tools/borg/parser.ts";
 import { readBorgLockHolders, readSmallFile } from "../tools/common/repo_probe.ts";
 import { borgDriverFor } from "./drivers.ts";
 import { mtimeMs } from "./files.ts";
+import { runDump } from "./dump_steps.ts";
 import { runIndex } from "./index_steps.ts";
 import { failed, type JobOutcome, outcomeOf, type StepContext, stopsJob } from "./outcome.ts";
 import { runRestore } from "./restore_steps.ts";
@@ -62,7 +63,7 @@ export async function runBorgKind(ctx: StepContext): Promise<JobOutcome> {
     case "index":
       return await runIndex(ctx);
     case "dump":
-      return failed("invalid", `This agent cannot run ${ctx.spec.kind} jobs yet`);
+      return await runDump(ctx);
   }
 }
 

@@ -10,6 +10,7 @@ import type { PinnedAppliance } from "../trust.ts";
 import { InvalidOptionsError } from "../tools/common/result.ts";
 import type { RunControl } from "../tools/common/run_tool.ts";
 import type { ListingUploader } from "./listing_upload.ts";
+import type { StreamUploader } from "./stream_upload.ts";
 import { runBorgKind } from "./borg_steps.ts";
 import { runHook } from "./hooks.ts";
 import {
@@ -34,6 +35,8 @@ export interface ExecuteDeps {
   now: () => number;
   /** Index jobs' listing uploads to the appliance. */
   listings?: ListingUploader;
+  /** Dump jobs' byte streams to the appliance (downloads, previews). */
+  streams?: StreamUploader;
 }
 
 export interface JobRun {
@@ -102,6 +105,7 @@ function stepContext(
     report,
     timeoutMs: limit,
     listings: deps.listings,
+    streams: deps.streams,
     timedOut: () => limit > 0 && deps.now() >= started + limit,
     control: (): RunControl => ({
       signal: run.signal,

@@ -8,6 +8,7 @@ import type { RunResult } from "../tools/common/result.ts";
 import type { RunControl } from "../tools/common/run_tool.ts";
 import type { DriverSetup } from "./drivers.ts";
 import type { ListingUploader } from "./listing_upload.ts";
+import type { StreamUploader } from "./stream_upload.ts";
 import type { JobReporter } from "./reports.ts";
 
 export interface JobOutcome {
@@ -32,6 +33,8 @@ export interface StepContext {
   timeoutMs: number;
   /** Sends an index job's listing to the appliance; absent where the agent has no uploads. */
   listings?: ListingUploader;
+  /** Sends a dump job's bytes to the appliance; absent where the agent has no uploads. */
+  streams?: StreamUploader;
 }
 
 export function failed(failureCode: FailureCode, message: string, tail = ""): JobOutcome {

@@ -16,6 +16,7 @@ import {
 import type { ResticDriver } from "../tools/restic/driver.ts";
 import type { ResticSnapshot } from "../tools/restic/parser.ts";
 import { resticDriverFor } from "./drivers.ts";
+import { runDump } from "./dump_steps.ts";
 import { runIndex } from "./index_steps.ts";
 import { failed, type JobOutcome, outcomeOf, type StepContext, stopsJob } from "./outcome.ts";
 import { runRestore } from "./restore_steps.ts";
@@ -56,7 +57,7 @@ export async function runResticKind(ctx: StepContext): Promise<JobOutcome> {
     case "index":
       return await runIndex(ctx);
     case "dump":
-      return failed("invalid", `This agent cannot run ${ctx.spec.kind} jobs yet`);
+      return await runDump(ctx);
   }
 }
 

@@ -1,0 +1,234 @@
+/**
+ * A `dump` job: one path of a snapshot streamed to the appliance, which relays it to a browser.
+ * First the path is looked up in the snapshot (a listing of that path, stopped as soon as it
+ * says file or folder), so a missing path or a raw download of a folder ends the job with a
+ * reason the appliance turns into a 404 or 400 before any byte is promised. Then the tool
+ * writes to stdout (restic `dump [--archive]`, borg `extract --stdout` / `export-tar`, with
+ * borg's tar zipped on the fly for zip) and every chunk goes into the upload, awaited, so the
+ * browser's pace reaches the tool. The upload opens at the first byte, so a tool that fails
+ * before writing leaves the browser with an error answer rather than a broken file.
+ */
+import type { DumpSpec } from "../../server/contract/jobs.ts";
+import type { RunControl } from "../tools/common/run_tool.ts";
+import type { RunResult } from "../tools/common/result.ts";
+import { borgDriverFor, resticDriverFor } from "./drivers.ts";
+import { failed, type JobOutcome, outcomeOf, type StepContext } from "./outcome.ts";
+import type { StreamUploader } from "./stream_upload.ts";
+import { createTarToZip, ZipLimitError } from "./tar_zip.ts";
+
+type Found = { kind: "file" | "dir" | "symlink" | "other"; size?: number } | null;
+
+export async function runDump(ctx: StepContext): Promise<JobOutcome> {
+  const { dump, snapshot } = ctx.spec;
+  if (!dump || !snapshot) return failed("invalid", "A dump needs a snapshot and a path");
+  const streams = ctx.streams;
+  if (!streams) return failed("invalid", "This agent cannot stream to the appliance");
+  const found = await statPath(ctx, snapshot.id, dump.path);
+  if ("outcome" in found) return found.outcome;
+  if (found.entry === null) {
+    return {
+      ...failed("invalid", "The path is not in the snapshot"),
+      result: { reason: "not_found" },
+    };
+  }
+  if (dump.format === "raw" && found.entry.kind !== "file") {
+    return {
+      ...failed("invalid", "Only a file can be downloaded as it is; choose tar or zip"),
+      result: { reason: "not_a_file" },
+    };
+  }
+  const size = dump.format === "raw" ? found.entry.size : undefined;
+  return await streamDump(ctx, { dump, snapshotId: snapshot.id, streams, size });
+}
+
+/** borg stores paths without the leading slash. */
+const borgPath = (p: string) => p.replace(/^\/+/, "") || ".";
+
+/** The path's entry in the snapshot (null: not there), from a listing stopped early. */
+async function statPath(
+  ctx: StepContext,
+  snapshotId: string,
+  path: string,
+): Promise<{ entry: Found } | { outcome: JobOutcome }> {
+  if (path === "/") return { entry: { kind: "dir" } };
+  const want = ctx.spec.engine === "borg" ? borgPath(path) : path;
+  const stop = new AbortController();
+  let entry: Found = null;
+  let seen = 0;
+  const base = ctx.control();
+  const control: RunControl = {
+    ...base,
+    signal: base.signal ? AbortSignal.any([base.signal, stop.signal]) : stop.signal,
+    onStart: undefined,
+    onEvent: (e) => {
+      if (e.type !== "item") return;
+      seen++;
+      if (e.path === want) entry = { kind: e.kind, size: e.size };
+      // A folder lists everything under it: once it is known, the rest is not needed.
+      if (entry && (entry.kind !== "dir" || seen > 1)) stop.abort();
+    },
+  };
+  const r: RunResult<unknown> = ctx.spec.engine === "borg"
+    ? await borgDriverFor(ctx.setup).run("ls", { archive: snapshotId, paths: [want] }, control)
+    : await resticDriverFor(ctx.setup).run("ls", { snapshot: snapshotId, dirs: [path] }, control);
+  if (stop.signal.aborted && !base.signal?.aborted) return { entry };
+  if (r.status === "ok" || r.status === "warning") return { entry };
+  return { outcome: outcomeOf(ctx, r) };
+}
+
+async function streamDump(
+  ctx: StepContext,
+  o: { dump: DumpSpec; snapshotId: string; streams: StreamUploader; size?: number },
+): Promise<JobOutcome> {
+  const { dump } = o;
+  const base = ctx.control();
+  const stop = new AbortController();
+  const pipe = createUploadPipe(o.streams, {
+    streamId: dump.streamId,
+    size: o.size,
+    signal: base.signal ?? new AbortController().signal,
+  });
+  const limit = dump.maxBytes;
+  let sent = 0;
+  let limited = false;
+  const send = async (chunk: Uint8Array) => {
+    if (limited || pipe.broken()) return;
+    if (limit !== undefined && sent + chunk.byteLength >= limit) {
+      chunk = chunk.subarray(0, limit - sent);
+      limited = true;
+    }
+    sent += chunk.byteLength;
+    await pipe.write(chunk);
+    if (limited || pipe.broken()) stop.abort();
+  };
+  const zipper = ctx.spec.engine === "borg" && dump.format === "zip" ? createTarToZip(send) : null;
+  let zipError: Error | null = null;
+  const output = zipper
+    ? async (c: Uint8Array) => {
+      if (zipError) return;
+      await zipper.push(c).catch((err) => {
+        zipError = err;
+        stop.abort();
+      });
+    }
+    : send;
+  const control: RunControl = {
+    ...base,
+    signal: base.signal ? AbortSignal.any([base.signal, stop.signal]) : stop.signal,
+  };
+  const r = await runTool(ctx, { dump, snapshotId: o.snapshotId, output }, control);
+  if (zipper && !zipError && r.status !== "failed" && r.status !== "cancelled") {
+    await zipper.end().catch((err) => (zipError = err));
+  }
+  return await settle(ctx, { r, pipe, limited, zipError, sent });
+}
+
+function runTool(
+  ctx: StepContext,
+  o: { dump: DumpSpec; snapshotId: string; output: (c: Uint8Array) => Promise<void> },
+  control: RunControl,
+): Promise<RunResult<unknown>> {
+  const { dump, snapshotId, output } = o;
+  if (ctx.spec.engine === "borg") {
+    return borgDriverFor(ctx.setup).run("dump", {
+      archive: snapshotId,
+      path: borgPath(dump.path),
+      tar: dump.format !== "raw",
+      output,
+    }, control);
+  }
+  return resticDriverFor(ctx.setup).run("dump", {
+    snapshot: snapshotId,
+    path: dump.path,
+    ...(dump.format !== "raw" ? { archive: dump.format } : {}),
+    output,
+  }, control);
+}
+
+async function settle(
+  ctx: StepContext,
+  s: {
+    r: RunResult<unknown>;
+    pipe: UploadPipe;
+    limited: boolean;
+    zipError: Error | null;
+    sent: number;
+  },
+): Promise<JobOutcome> {
+  const { r, pipe } = s;
+  const toolDone = s.limited || r.status === "ok" || r.status === "warning";
+  if (!toolDone || s.zipError || pipe.broken()) {
+    pipe.abort();
+    if (s.zipError) {
+      const why = s.zipError instanceof ZipLimitError
+        ? s.zipError.message
+        : "the tar was unreadable";
+      return failed("invalid", `The folder could not be zipped: ${why}`);
+    }
+    if (!toolDone) return outcomeOf(ctx, r);
+    if (r.status === "cancelled") return outcomeOf(ctx, r);
+    return failed("unreachable", `The upload to the appliance broke: ${pipe.error()}`);
+  }
+  try {
+    const { bytes } = await pipe.finish();
+    const out = s.limited ? { ...outcomeOf(ctx, { ...r, status: "ok" }) } : outcomeOf(ctx, r);
+    return { ...out, status: s.limited ? "ok" : out.status, result: { bytes } };
+  } catch {
+    return failed("unreachable", `The upload to the appliance broke: ${pipe.error()}`);
+  }
+}
+
+type UploadPipe = ReturnType<typeof createUploadPipe>;
+
+/**
+ * The bytes' way into the upload: opened at the first write, one chunk in flight. write()
+ * never throws (a broken upload is a state, read with broken()), so the tool's output pump
+ * never fails; a write waiting on a broken upload returns at once.
+ */
+function createUploadPipe(
+  uploader: StreamUploader,
+  o: { streamId: string; size?: number; signal: AbortSignal },
+) {
+  const ts = new TransformStream<Uint8Array, Uint8Array>();
+  const writer = ts.writable.getWriter();
+  const ac = new AbortController();
+  const onJob = () => ac.abort();
+  o.signal.addEventListener("abort", onJob, { once: true });
+  let upload: Promise<{ bytes: number }> | null = null;
+  let failure: unknown = null;
+  let markFailed!: () => void;
+  const failedP = new Promise<void>((r) => (markFailed = r));
+  const fail = (err: unknown) => {
+    failure ??= err ?? new Error("upload failed");
+    markFailed();
+  };
+  const start = () => {
+    if (upload) return upload;
+    upload = uploader.upload(o.streamId, ts.readable, { size: o.size, signal: ac.signal });
+    upload.catch(fail);
+    return upload;
+  };
+  return {
+    broken: () => failure !== null,
+    error: () => (failure instanceof Error ? failure.message : "the upload failed"),
+    async write(chunk: Uint8Array) {
+      if (failure) return;
+      start();
+      await Promise.race([writer.write(chunk).catch(fail), failedP]);
+    },
+    async finish(): Promise<{ bytes: number }> {
+      const up = start();
+      if (!failure) await Promise.race([writer.close().catch(fail), failedP]);
+      try {
+        return await up;
+      } finally {
+        o.signal.removeEventListener("abort", onJob);
+      }
+    },
+    abort() {
+      o.signal.removeEventListener("abort", onJob);
+      ac.abort();
+      writer.abort().catch(() => {/* the upload has failed already; nothing to release */});
+    },
+  };
+}
