@@ -35,6 +35,7 @@ import type { TlsFacts } from "./settings/service.ts";
 import { settingsRoutes } from "./settings/routes.ts";
 import { sshKeysRoutes } from "./ssh_keys/routes.ts";
 import { snapshotsRoutes } from "./snapshots/routes.ts";
+import { restoresRoutes } from "./restores/routes.ts";
 import { tokensRoutes } from "./tokens/routes.ts";
 import { usersRoutes } from "./users/routes.ts";
 
@@ -112,6 +113,7 @@ export function appRoutes(deps: AppDeps, isSecure: (c: Context) => boolean): Rou
     ...indexRoutes(s.index),
     ...downloadsRoutes(s.downloads),
     ...snapshotsRoutes(s.snapshots),
+    ...restoresRoutes(s.restores),
   ];
 }
 

@@ -34,6 +34,8 @@ import type { Logger } from "./log.ts";
 import { PROJECT_ROOT } from "./paths.ts";
 import { createPlansRepo } from "./plans/repo.ts";
 import { createPlansService } from "./plans/service.ts";
+import { createRestoresRepo } from "./restores/repo.ts";
+import { createRestoresService } from "./restores/service.ts";
 import { createRepositoriesRepo } from "./repositories/repo.ts";
 import { createRepositoriesService } from "./repositories/service.ts";
 import { createSecretBox } from "./secrets/box.ts";
@@ -164,6 +166,7 @@ export function createServices(deps: {
     redactor,
   });
   const plans = createPlansService({ repo: createPlansRepo(db), secretBox, clock, redactor });
+  const restores = createRestoresService({ repo: createRestoresRepo(db), jobs, audit, clock });
   const install = createInstallService({
     root: PROJECT_ROOT,
     cacheDir: join(deps.facts.dataDir, "cache"),
@@ -206,6 +209,7 @@ export function createServices(deps: {
     sshKeys,
     repositories,
     plans,
+    restores,
   };
 }
 

@@ -39,7 +39,10 @@ const SnapshotId = v.pipe(
   v.string("must be a string"),
   v.minLength(1, "must not be empty"),
   v.maxLength(300, "must be at most 300 characters"),
-  v.check((s) => !/[\0-\x1f/]/.test(s), "must be a snapshot id or archive name"),
+  v.check(
+    (s) => ![...s].some((ch) => ch === "/" || ch.charCodeAt(0) < 32),
+    "must be a snapshot id or archive name",
+  ),
 );
 
 export const RemapSchema = v.strictObject({ from: CleanPathSchema, to: CleanPathSchema });
