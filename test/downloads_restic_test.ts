@@ -1,0 +1,3 @@
+import { downloadCases } from "./downloads_cases.ts";
+
+downloadCases("restic");
