@@ -18,7 +18,7 @@ export default function DiffScreen({ params }: ScreenProps) {
   const s = { hostId: params.id, repositoryId: params.repo, snapshotId: params.snap };
   const query = new URLSearchParams(router.search.value);
   const snaps = useLoad(() => api.indexed({ hostId: s.hostId, repositoryId: s.repositoryId }));
-  const others = (snaps.data ?? []).filter((x) => x.snapshotId !== s.snapshotId)
+  const others = (snaps.data ?? []).filter((x) => !x.snapshotId.startsWith(s.snapshotId))
     .sort((a, b) => b.time.localeCompare(a.time));
   const [from, setFrom] = useState(query.get("from") ?? "");
   const chosen = from || others.find((o) => o.time <= (timeOf(snaps.data, s.snapshotId) ?? ""))
@@ -52,7 +52,7 @@ export default function DiffScreen({ params }: ScreenProps) {
 }
 
 function timeOf(list: Array<{ snapshotId: string; time: string }> | null, id: string) {
-  return list?.find((x) => x.snapshotId === id)?.time;
+  return list?.find((x) => x.snapshotId.startsWith(id))?.time;
 }
 
 function DiffResult(

@@ -63,9 +63,12 @@ export function HostSnapshots({ hostId }: { hostId: string }) {
       createBackupsApi(api.client).snapshots({ hostId }),
       restore.indexed({ hostId }).catch(() => []),
     ]);
-    const done = new Set(indexed.map((i) => `${i.repositoryId}/${i.snapshotId}`));
+    // The index may name a snapshot by its full or its short id: either prefix matches.
     const isIndexed = (s: SnapshotView) =>
-      done.has(`${s.repositoryId}/${s.id}`) || done.has(`${s.repositoryId}/${s.shortId}`);
+      indexed.some((i) =>
+        i.repositoryId === s.repositoryId &&
+        (i.snapshotId.startsWith(s.shortId) || s.id.startsWith(i.snapshotId))
+      );
     return [...snapshots].sort((a, b) => b.time.localeCompare(a.time))
       .map((s) => ({ s, indexed: isIndexed(s) }));
   });

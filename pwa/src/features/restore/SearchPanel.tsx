@@ -37,7 +37,7 @@ export function SearchPanel(props: { hostId: string | null }) {
     }
   };
   const restore = (v: { hostId: string; repositoryId: string; snapshotId: string }, p: string) => {
-    store.setSelection(v.repositoryId, v.snapshotId, [p]);
+    store.setSelection(v.repositoryId, shortSnapshot(v.snapshotId), [p]);
     router.navigate(`${snapshotHref(v)}/restore`);
   };
   const placeholder = MODES.find((m) => m.mode === mode)?.hint;
@@ -106,7 +106,12 @@ export function SearchPanel(props: { hostId: string | null }) {
                   {v.type === "file" && (
                     <a
                       class="btn btn--small"
-                      href={downloadUrl({ ...v, path: m.path, format: "raw" })}
+                      href={downloadUrl({
+                        repositoryId: v.repositoryId,
+                        snapshotId: shortSnapshot(v.snapshotId),
+                        path: m.path,
+                        format: "raw",
+                      })}
                       download={downloadFileName(m.path, "raw")}
                     >
                       Download

@@ -35,7 +35,13 @@ export default function SnapshotBrowserScreen({ params }: ScreenProps) {
   const path = search.get("path") || "/";
   const sort = (search.get("sort") ?? "name") as SortKey;
   const order = (search.get("order") ?? "asc") as SortOrder;
-  const listing = useListing({ ...s, path, sort, order });
+  const listing = useListing({
+    repositoryId: s.repositoryId,
+    snapshotId: s.snapshotId,
+    path,
+    sort,
+    order,
+  });
   const [open, setOpen] = useState<IndexEntryView | null>(null);
   const picked = store.selection(s.repositoryId, s.snapshotId);
   const restoreHref = `${snapshotHref(s)}/restore`;
@@ -156,7 +162,11 @@ function Breadcrumbs(props: {
 }
 
 function FolderDownloads({ page }: { page: DirectoryPageView }) {
-  const q = { repositoryId: page.repositoryId, snapshotId: page.snapshotId, path: page.path };
+  const q = {
+    repositoryId: page.repositoryId,
+    snapshotId: shortSnapshot(page.snapshotId),
+    path: page.path,
+  };
   return (
     <p class="button-row folder-downloads">
       <span class="muted">This folder ({formatBytes(page.totalSize)}):</span>
@@ -246,6 +256,7 @@ function prefetchFolders(
   page: DirectoryPageView,
 ) {
   const dirs = page.entries.filter((e) => e.type === "dir").slice(0, 6);
+  q = { repositoryId: q.repositoryId, snapshotId: q.snapshotId, sort: q.sort, order: q.order };
   store.prefetch(
     dirs.map((d) => ({ ...q, path: joinPath(page.path, d.name), offset: 0, limit: PAGE })),
   );

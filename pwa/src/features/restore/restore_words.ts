@@ -3,12 +3,18 @@ import type { OverwritePolicy, RestoreTarget } from "../../api/restore_api.ts";
 
 const enc = encodeURIComponent;
 
-/** The snapshot browser's address, at a folder (and sort) of the snapshot. */
+/**
+ * The snapshot browser's address, at a folder (and sort) of the snapshot. A restic snapshot goes
+ * by its short id, the one name every part of the appliance knows it by: the index keeps the
+ * full id, the snapshot cache may only have the short one (restic 0.14 reports that after a
+ * backup).
+ */
 export function snapshotHref(
   s: { hostId: string; repositoryId: string; snapshotId: string },
   q: { path?: string; sort?: string; order?: string } = {},
 ): string {
-  const base = `/hosts/${enc(s.hostId)}/snapshots/${enc(s.repositoryId)}/${enc(s.snapshotId)}`;
+  const snap = enc(shortSnapshot(s.snapshotId));
+  const base = `/hosts/${enc(s.hostId)}/snapshots/${enc(s.repositoryId)}/${snap}`;
   const p = new URLSearchParams();
   if (q.path && q.path !== "/") p.set("path", q.path);
   if (q.sort && q.sort !== "name") p.set("sort", q.sort);
@@ -26,7 +32,7 @@ export function joinPath(dir: string, name: string): string {
   return dir === "/" ? `/${name}` : `${dir}/${name}`;
 }
 
-/** restic's 8-character short id; a borg archive name as it is. */
+/** restic's 8-character short id for a full one; anything else (a borg archive name) as it is. */
 export function shortSnapshot(id: string): string {
   return /^[0-9a-f]{64}$/.test(id) ? id.slice(0, 8) : id;
 }
