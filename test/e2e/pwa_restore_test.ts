@@ -144,7 +144,7 @@ Deno.test("on a phone: find a file by search, browse and preview it, restore it 
     const desk = await browser.newPage(DESKTOP);
     await desk.goto(
       new URL(
-        `/hosts/${t.hostId}/snapshots/${t.repositoryId}/${t.snapshotId}?path=${
+        `/hosts/${t.hostId}/snapshots/${t.repositoryId}/${t.snapshotId.slice(0, 8)}?path=${
           encodeURIComponent(join(t.src, "data"))
         }&sort=size&order=desc`,
         rig.appliance.url,

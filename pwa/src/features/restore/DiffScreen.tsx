@@ -15,7 +15,11 @@ const CHANGE_WORD = { added: "Added", removed: "Removed", changed: "Changed" } a
 export default function DiffScreen({ params }: ScreenProps) {
   const { api } = useRestore();
   const { router } = useStores();
-  const s = { hostId: params.id, repositoryId: params.repo, snapshotId: params.snap };
+  const s = {
+    hostId: params.id,
+    repositoryId: params.repo,
+    snapshotId: shortSnapshot(params.snap),
+  };
   const query = new URLSearchParams(router.search.value);
   const snaps = useLoad(() => api.indexed({ hostId: s.hostId, repositoryId: s.repositoryId }));
   const others = (snaps.data ?? []).filter((x) => !x.snapshotId.startsWith(s.snapshotId))

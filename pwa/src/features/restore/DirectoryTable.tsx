@@ -7,8 +7,6 @@ const COLUMNS: Array<{ key: SortKey; label: string; cls?: string }> = [
   { key: "mtime", label: "Modified", cls: "wide-only" },
 ];
 
-const TYPE_MARK: Record<string, string> = { dir: "📁", symlink: "↪", file: "📄" };
-
 /** A folder's entries: pick boxes, sortable headers, folders as links, files open a sheet. */
 export function DirectoryTable(props: {
   entries: IndexEntryView[];
@@ -74,9 +72,13 @@ function Row(props: {
         />
       </td>
       <th scope="row" class="entry-name">
-        <span aria-hidden="true" class="entry-mark">{TYPE_MARK[e.type] ?? "•"}</span>
         {e.type === "dir"
-          ? <a href={props.hrefFor(e)}>{e.name}</a>
+          ? (
+            <a href={props.hrefFor(e)}>
+              {e.name}
+              <span aria-hidden="true" class="entry-mark">/</span>
+            </a>
+          )
           : (
             <button type="button" class="linkish" onClick={() => props.onOpenFile(e)}>
               {e.name}

@@ -33,7 +33,11 @@ export default function RestoreWizardScreen({ params }: ScreenProps) {
   const stores = useStores();
   const { api, store } = useRestore();
   const hostsApi = useMemo(() => createHostsApi(stores.api.client), [stores.api]);
-  const s = { hostId: params.id, repositoryId: params.repo, snapshotId: params.snap };
+  const s = {
+    hostId: params.id,
+    repositoryId: params.repo,
+    snapshotId: shortSnapshot(params.snap),
+  };
   const loaded = useLoad(async () => {
     const [host, list, roots] = await Promise.all([
       hostsApi.get(s.hostId),

@@ -30,7 +30,11 @@ const PAGE = 200;
 export default function SnapshotBrowserScreen({ params }: ScreenProps) {
   const { router, session } = useStores();
   const { store } = useRestore();
-  const s = { hostId: params.id, repositoryId: params.repo, snapshotId: params.snap };
+  const s = {
+    hostId: params.id,
+    repositoryId: params.repo,
+    snapshotId: shortSnapshot(params.snap),
+  };
   const search = new URLSearchParams(router.search.value);
   const path = search.get("path") || "/";
   const sort = (search.get("sort") ?? "name") as SortKey;
