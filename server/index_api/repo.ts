@@ -71,6 +71,33 @@ export function createIndexApiRepo(db: Db) {
       return r && { id: r.snapshot_id, shortId: r.short_id, hostId: r.host_id, time: r.time };
     },
 
+    /**
+     * restic 0.14 names a new snapshot by its short id; once its listing brings the full id, the
+     * snapshot cache and the backup job that made it take the full one, so every screen and
+     * lookup (downloads, restores, the index) names the snapshot the same way.
+     */
+    async adoptFullSnapshotId(repositoryId: string, shortId: string, fullId: string) {
+      if (shortId === fullId || !fullId.startsWith(shortId)) return;
+      await db.transaction().execute(async (trx) => {
+        const listed = await trx.selectFrom("snapshots").select("snapshot_id")
+          .where("repository_id", "=", repositoryId).where("snapshot_id", "=", fullId)
+          .executeTakeFirst();
+        const row = trx.selectFrom("snapshots").where("repository_id", "=", repositoryId)
+          .where("snapshot_id", "=", shortId);
+        if (listed) {
+          await trx.deleteFrom("snapshots").where("repository_id", "=", repositoryId)
+            .where("snapshot_id", "=", shortId).execute();
+        } else if (await row.select("snapshot_id").executeTakeFirst()) {
+          await trx.updateTable("snapshots").set({ snapshot_id: fullId })
+            .where("repository_id", "=", repositoryId).where("snapshot_id", "=", shortId)
+            .execute();
+        }
+        await trx.updateTable("jobs").set({ snapshot_id: fullId })
+          .where("repository_id", "=", repositoryId).where("kind", "=", "backup")
+          .where("snapshot_id", "=", shortId).execute();
+      });
+    },
+
     async hostState(id: string): Promise<string | undefined> {
       const r = await db.selectFrom("hosts").select("state").where("id", "=", id)
         .executeTakeFirst();

@@ -182,6 +182,9 @@ export function createIndexApiService(deps: {
         format: input.format,
         lines: all,
       });
+      if (listed.id && cached && cached.id !== listed.id) {
+        await repo.adoptFullSnapshotId(job.repositoryId, cached.id, listed.id);
+      }
       const { listedSnapshot: _l, ...result } = r;
       return result;
     },

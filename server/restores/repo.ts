@@ -32,7 +32,8 @@ export interface RestoreHost {
 export interface RestoreFilter {
   hostId?: string;
   repositoryId?: string;
-  snapshotId?: string;
+  /** Any of these names of one snapshot (restic's short and full id). */
+  snapshotIds?: string[];
   limit: number;
 }
 
@@ -54,12 +55,17 @@ export function createRestoresRepo(db: Db) {
     /** A cached snapshot by its full id, short id or archive name. */
     async findSnapshot(repositoryId: string, snapshotId: string) {
       const r = await db.selectFrom("snapshots")
-        .select(["snapshot_id", "host_id", "paths"])
+        .select(["snapshot_id", "short_id", "host_id", "paths"])
         .where("repository_id", "=", repositoryId)
         .where((eb) => eb.or([eb("snapshot_id", "=", snapshotId), eb("short_id", "=", snapshotId)]))
         .orderBy("time", "desc")
         .executeTakeFirst();
-      return r && { id: r.snapshot_id, hostId: r.host_id, paths: parseJson<string[]>(r.paths, []) };
+      return r && {
+        id: r.snapshot_id,
+        shortId: r.short_id,
+        hostId: r.host_id,
+        paths: parseJson<string[]>(r.paths, []),
+      };
     },
     async findHost(id: string): Promise<RestoreHost | undefined> {
       const r = await db.selectFrom("hosts")
@@ -98,7 +104,7 @@ export function createRestoresRepo(db: Db) {
     async listRestores(f: RestoreFilter): Promise<RestoreRecord[]> {
       let q = db.selectFrom("restores").selectAll();
       if (f.repositoryId) q = q.where("repository_id", "=", f.repositoryId);
-      if (f.snapshotId) q = q.where("snapshot_id", "=", f.snapshotId);
+      if (f.snapshotIds?.length) q = q.where("snapshot_id", "in", f.snapshotIds);
       if (f.hostId) {
         const h = f.hostId;
         q = q.where((eb) => eb.or([eb("target_host_id", "=", h), eb("source_host_id", "=", h)]));

@@ -149,11 +149,14 @@ export function createRestoresService(deps: {
   }
 
   async function list(q: RestoresQuery): Promise<RestoresListView> {
-    let snapshotId = q.snapshotId;
-    if (snapshotId && q.repositoryId) {
-      snapshotId = (await repo.findSnapshot(q.repositoryId, snapshotId))?.id ?? snapshotId;
+    // A restic snapshot may be named by its short id or its full one (the cache learns the
+    // full id after the backup): a restore recorded under either belongs to it.
+    let snapshotIds = q.snapshotId ? [q.snapshotId] : undefined;
+    if (q.snapshotId && q.repositoryId) {
+      const s = await repo.findSnapshot(q.repositoryId, q.snapshotId);
+      if (s) snapshotIds = [...new Set([q.snapshotId, s.id, s.shortId])];
     }
-    const rows = await repo.listRestores({ ...q, snapshotId, limit: HISTORY_LIMIT });
+    const rows = await repo.listRestores({ ...q, snapshotIds, limit: HISTORY_LIMIT });
     const restores = [];
     for (const r of rows) {
       const job = toView(await deps.jobs.get(r.jobId));
