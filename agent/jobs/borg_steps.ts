@@ -22,6 +22,7 @@ import type { BorgArchive } from "../tools/borg/parser.ts";
 import { readBorgLockHolders, readSmallFile } from "../tools/common/repo_probe.ts";
 import { borgDriverFor } from "./drivers.ts";
 import { mtimeMs } from "./files.ts";
+import { runDrill } from "./drill_steps.ts";
 import { runDump } from "./dump_steps.ts";
 import { runIndex } from "./index_steps.ts";
 import { failed, type JobOutcome, outcomeOf, type StepContext, stopsJob } from "./outcome.ts";
@@ -64,6 +65,8 @@ export async function runBorgKind(ctx: StepContext): Promise<JobOutcome> {
       return await runIndex(ctx);
     case "dump":
       return await runDump(ctx);
+    case "drill":
+      return await runDrill(ctx);
   }
 }
 

@@ -16,6 +16,7 @@ import {
 import type { ResticDriver } from "../tools/restic/driver.ts";
 import type { ResticSnapshot } from "../tools/restic/parser.ts";
 import { resticDriverFor } from "./drivers.ts";
+import { runDrill } from "./drill_steps.ts";
 import { runDump } from "./dump_steps.ts";
 import { runIndex } from "./index_steps.ts";
 import { failed, type JobOutcome, outcomeOf, type StepContext, stopsJob } from "./outcome.ts";
@@ -58,6 +59,8 @@ export async function runResticKind(ctx: StepContext): Promise<JobOutcome> {
       return await runIndex(ctx);
     case "dump":
       return await runDump(ctx);
+    case "drill":
+      return await runDrill(ctx);
   }
 }
 

@@ -16,7 +16,8 @@ import { JobIdSchema, SealedSecretSchema } from "./agent.ts";
  * What a job does. `locks` looks at the repository's locks; `test` probes reachability;
  * `index` lists one snapshot and uploads the listing to the appliance's file index; `restore`
  * restores paths of a snapshot; `dump` streams a file or folder of a snapshot to the appliance
- * (a download or a preview).
+ * (a download or a preview); `drill` restores a sample of a snapshot's files into a scratch
+ * directory, checks them and removes them (a restore drill).
  */
 export const JOB_KINDS = [
   "backup",
@@ -33,6 +34,7 @@ export const JOB_KINDS = [
   "index",
   "restore",
   "dump",
+  "drill",
 ] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
 export const JobKindSchema = v.picklist(JOB_KINDS, `must be one of ${JOB_KINDS.join(", ")}`);
@@ -217,6 +219,24 @@ export const DumpSpecSchema = v.object({
 });
 export type DumpSpec = v.InferOutput<typeof DumpSpecSchema>;
 
+/**
+ * A restore drill: the regular files to restore and check, each with the size and mtime (ms)
+ * the snapshot recorded for it. `canary` names the plan's canary file when it is among them.
+ */
+export const DrillSpecSchema = v.object({
+  files: v.pipe(
+    v.array(v.object({
+      path: AbsolutePathSchema,
+      size: int(0, Number.MAX_SAFE_INTEGER),
+      mtime: v.nullable(int(0, 8.64e15)),
+    })),
+    v.minLength(1, "must name at least one file"),
+    v.maxLength(501, "must be at most 501 files"),
+  ),
+  canary: v.optional(AbsolutePathSchema),
+});
+export type DrillSpec = v.InferOutput<typeof DrillSpecSchema>;
+
 /** What the agent needs to run one job. */
 export const JobSpecSchema = v.object({
   jobId: JobIdSchema,
@@ -267,7 +287,7 @@ export const JobSpecSchema = v.object({
     /** unlock: restic --remove-all / borg break-lock even if the holder looks alive. */
     force: v.optional(v.boolean()),
   }),
-  /** index, restore, dump: which snapshot (restic id or borg archive name). */
+  /** index, restore, dump, drill: which snapshot (restic id or borg archive name). */
   snapshot: v.optional(v.object({
     id: nonEmpty(300),
     /** The host whose backup it is (for a restore onto another host). */
@@ -277,6 +297,8 @@ export const JobSpecSchema = v.object({
   restore: v.optional(RestoreSpecSchema),
   /** dump: what to stream and where the appliance waits for it. */
   dump: v.optional(DumpSpecSchema),
+  /** drill: the sampled files to restore and check. */
+  drill: v.optional(DrillSpecSchema),
   /** The job ends as failed after this long; 0 = no limit. */
   timeoutMs: int(0, 30 * 24 * 3600_000),
 });

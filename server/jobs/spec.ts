@@ -82,10 +82,11 @@ export async function buildJobSpec(deps: SpecDeps, job: Job, host: HostRecord): 
     },
     ...(job.planId ? { plan: await planPart(job.planId, deps, seal) } : {}),
     options: job.options as JobSpec["options"],
-    // A job without a plan carries its snapshot, restore and dump parts in its options.
+    // A job without a plan carries its snapshot, restore, dump and drill parts in its options.
     ...(job.options.snapshot ? { snapshot: job.options.snapshot as JobSpec["snapshot"] } : {}),
     ...(job.options.restore ? { restore: job.options.restore as JobSpec["restore"] } : {}),
     ...(job.options.dump ? { dump: job.options.dump as JobSpec["dump"] } : {}),
+    ...(job.options.drill ? { drill: job.options.drill as JobSpec["drill"] } : {}),
     timeoutMs: timeoutFor(job.kind),
   };
   const checked = v.safeParse(JobSpecSchema, spec);

@@ -17,6 +17,7 @@ export const KIND_LABEL: Record<JobKind, string> = {
   index: "Index files",
   restore: "Restore",
   dump: "Download",
+  drill: "Restore drill",
 };
 
 export const STATUS_LABEL: Record<JobStatus, string> = {
