@@ -36,6 +36,7 @@ import { settingsRoutes } from "./settings/routes.ts";
 import { sshKeysRoutes } from "./ssh_keys/routes.ts";
 import { snapshotsRoutes } from "./snapshots/routes.ts";
 import { restoresRoutes } from "./restores/routes.ts";
+import { drillsRoutes } from "./drills/routes.ts";
 import { tokensRoutes } from "./tokens/routes.ts";
 import { usersRoutes } from "./users/routes.ts";
 
@@ -114,6 +115,7 @@ export function appRoutes(deps: AppDeps, isSecure: (c: Context) => boolean): Rou
     ...downloadsRoutes(s.downloads),
     ...snapshotsRoutes(s.snapshots),
     ...restoresRoutes(s.restores),
+    ...drillsRoutes(s.drills),
   ];
 }
 

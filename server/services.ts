@@ -14,6 +14,9 @@ import { createAuthService } from "./auth/service.ts";
 import type { Clock } from "./clock.ts";
 import type { Config } from "./config.ts";
 import { createDashboardService } from "./dashboard/service.ts";
+import { createDrillsRepo } from "./drills/repo.ts";
+import { createDrillsService } from "./drills/service.ts";
+import type { DrillsService } from "./drills/service.ts";
 import type { Db } from "./db/connect.ts";
 import { createEnrollmentService } from "./enrollment/service.ts";
 import { createHostsRepo } from "./hosts/repo.ts";
@@ -119,6 +122,7 @@ export function createServices(deps: {
     onJobReports: (hostId, reports) => jobsRef?.applyReports(hostId, reports) ?? Promise.resolve(),
   });
   let indexRef: IndexApiService | null = null;
+  let drillsRef: DrillsService | null = null;
   const snapshots = createSnapshotsService({
     repo: createSnapshotsRepo(db),
     onListingReplaced: (repositoryId) => indexRef?.dropMissingLater(repositoryId),
@@ -133,6 +137,10 @@ export function createServices(deps: {
     channel: () => agentChannel,
     log: deps.log,
     onBackupMade: (b) => indexRef?.afterBackup(b),
+    onJobEnded: (j) =>
+      void drillsRef?.afterJob(j).catch((err) =>
+        deps.log?.warn("drill figures not recorded", { jobId: j.id, error: err })
+      ),
   });
   const index = indexRef = createIndexApiService({
     index: createSnapshotIndexService({
@@ -167,6 +175,13 @@ export function createServices(deps: {
   });
   const plans = createPlansService({ repo: createPlansRepo(db), secretBox, clock, redactor });
   const restores = createRestoresService({ repo: createRestoresRepo(db), jobs, audit, clock });
+  const drills = drillsRef = createDrillsService({
+    repo: createDrillsRepo(db),
+    jobs,
+    index: () => index,
+    audit,
+    clock,
+  });
   const install = createInstallService({
     root: PROJECT_ROOT,
     cacheDir: join(deps.facts.dataDir, "cache"),
@@ -210,6 +225,7 @@ export function createServices(deps: {
     repositories,
     plans,
     restores,
+    drills,
   };
 }
 

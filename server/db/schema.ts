@@ -5,6 +5,7 @@
 import type { Generated } from "kysely";
 import type { AgentTables } from "./schema_agents.ts";
 import type { BackupTables } from "./schema_backups.ts";
+import type { DrillTables } from "./schema_drills.ts";
 import type { RestoreTables } from "./schema_restores.ts";
 import type { SnapshotIndexTables } from "./schema_snapshot_index.ts";
 
@@ -77,7 +78,8 @@ export interface SchemaMigrationsTable {
   applied_at: number;
 }
 
-export interface Database extends AgentTables, SnapshotIndexTables, BackupTables, RestoreTables {
+export interface Database
+  extends AgentTables, SnapshotIndexTables, BackupTables, RestoreTables, DrillTables {
   users: UsersTable;
   sessions: SessionsTable;
   api_tokens: ApiTokensTable;

@@ -22,6 +22,16 @@ import type { SnapshotsService } from "../snapshots/service.ts";
 import type { JobHub } from "./hub.ts";
 import type { JobsRepo, JobWithNames } from "./repo.ts";
 
+/** A job that ended, for whoever keeps figures of its kind (drills). */
+export interface EndedJob {
+  id: string;
+  kind: string;
+  status: string;
+  finishedAt: number;
+  message: string | null;
+  result: Record<string, unknown> | null;
+}
+
 export interface JobReport {
   id: string;
   jobId: string | null;
@@ -54,6 +64,8 @@ export function createReportApplier(deps: {
   publishJob(jobId: string, end: boolean): Promise<void>;
   /** A backup made a snapshot (ok or warning); must not throw. */
   onBackupMade?: (b: { repositoryId: string; hostId: string; snapshotId: string }) => void;
+  /** Any job ended (once); must not throw. */
+  onJobEnded?: (j: EndedJob) => void;
 }) {
   const { repo, hub, clock } = deps;
 
@@ -101,6 +113,14 @@ export function createReportApplier(deps: {
         snapshotId: f.snapshotId,
       });
     }
+    deps.onJobEnded?.({
+      id: job.id,
+      kind: job.kind,
+      status: f.status,
+      finishedAt: r.at,
+      message: f.message,
+      result: f.result ?? null,
+    });
     await repo.recountLogLines(job.id);
     hub.forget(job.id);
     await deps.publishJob(job.id, true);

@@ -20,7 +20,7 @@ import { createJobIds } from "./job_ids.ts";
 import type { JobListener } from "./hub.ts";
 import type { HostRecord, Job, JobFilter, JobsRepo, JobWithNames } from "./repo.ts";
 import { createReportApplier, logLineOf } from "./reports.ts";
-import type { JobReport } from "./reports.ts";
+import type { EndedJob, JobReport } from "./reports.ts";
 import { resolveTargets } from "./targets.ts";
 import { jobDetail, jobView, waitingReasons } from "./views.ts";
 
@@ -38,6 +38,8 @@ export function createJobsService(deps: {
   log?: Logger;
   /** A backup made a snapshot (the snapshot index queues its index job); must not throw. */
   onBackupMade?: (b: { repositoryId: string; hostId: string; snapshotId: string }) => void;
+  /** A job ended (reported, or refused at dispatch); must not throw. */
+  onJobEnded?: (j: EndedJob) => void;
 }) {
   const { repo, clock, audit } = deps;
   const hub = createJobHub();
@@ -88,6 +90,7 @@ export function createJobsService(deps: {
     log: deps.log,
     publishJob,
     onBackupMade: deps.onBackupMade,
+    onJobEnded: deps.onJobEnded,
   });
 
   const dispatcher = createDispatcher({
@@ -108,6 +111,17 @@ export function createJobsService(deps: {
         snapshotId: null,
         progress: null,
       });
+      const j = await repo.findJob(jobId);
+      if (j) {
+        deps.onJobEnded?.({
+          id: j.id,
+          kind: j.kind,
+          status: "failed",
+          finishedAt: j.finishedAt ?? clock.now(),
+          message,
+          result: null,
+        });
+      }
       await publishJob(jobId, true);
     },
     onSent: (jobId) => void publishJob(jobId, false).catch(() => {/* a stream reloads */}),
