@@ -67,7 +67,7 @@ function judge(ctx: StepContext, out: JobOutcome, r: DrillResult): JobOutcome {
   for (const m of r.mismatches.slice(0, 20)) ctx.report.note("error", `${m.path}: ${m.why}`);
   if (out.status === "failed") {
     const tool = ctx.spec.engine;
-    out.message = [`${tool} could not restore the sample: ${out.message ?? "it failed"}`, sentence]
+    out.message = [sentence, `${tool} could not restore the sample: ${out.message ?? "it failed"}`]
       .filter(Boolean).join(". ");
     out.failureCode = out.failureCode ?? "unknown";
     return out;
