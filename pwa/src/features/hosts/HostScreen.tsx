@@ -19,6 +19,7 @@ import {
 import type { HostTab } from "./HostBackupTabs.tsx";
 import { grouped, STATUS, toolsLine } from "./host_status.ts";
 import { createHostsApi } from "./hosts_api.ts";
+import { LastVerifiedRestore } from "./LastVerifiedRestore.tsx";
 import type { HostsApi } from "./hosts_api.ts";
 
 const HISTORY_WORDS: Record<string, string> = {
@@ -144,6 +145,7 @@ function HostDetail(props: { host: HostDetailView; api: HostsApi; onChanged(): v
           ))}
         </ol>
       </section>
+      {h.enrollment === "approved" && <LastVerifiedRestore host={h} />}
       {h.enrollment === "approved" && (
         <ApprovedActions host={h} api={props.api} onChanged={props.onChanged} />
       )}

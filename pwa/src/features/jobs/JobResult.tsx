@@ -1,7 +1,9 @@
 import { Fragment } from "preact";
 import type { JobDetail } from "../../../../server/contract/backups.ts";
 import type { LocksResult, TestResult } from "../../../../server/contract/jobs.ts";
+import type { DrillResult } from "../../../../server/contract/drills.ts";
 import { formatBytes, formatTime } from "../../components/format.ts";
+import { DrillFindings } from "./DrillFindings.tsx";
 
 const BYTE_KEYS = /bytes|size/i;
 
@@ -20,7 +22,8 @@ export function JobResult(props: { job: JobDetail }) {
       )}
       {j.kind === "locks" && <LocksTable result={r as unknown as LocksResult} />}
       {j.kind === "test" && <TestFindings result={r as unknown as TestResult} />}
-      {j.kind !== "locks" && j.kind !== "test" && <Figures result={r} />}
+      {j.kind === "drill" && <DrillFindings result={r as unknown as DrillResult} />}
+      {!["locks", "test", "drill"].includes(j.kind) && <Figures result={r} />}
     </section>
   );
 }
