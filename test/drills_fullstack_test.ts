@@ -125,6 +125,8 @@ async function scenario(engine: "restic" | "borg") {
     assert.equal(bad.status, "failed", `${bad.message} ${bad.tail}`);
     assert.match(bad.message ?? "", /\d+ of 11 files did not match the snapshot/);
     console.log(`${engine} damaged: ${bad.message}`);
+    const leftBad = (await readdir(scratch).catch(() => [])).filter((n) => n.includes(bad.id));
+    assert.deepEqual(leftBad, [], "the scratch directory is gone after a failed drill too");
     const after = await latestAfter(rig, hostId, bad.id);
     assert.equal(after.latest?.outcome, "failed");
     assert.equal(after.lastOk?.job.id, ok.id, "the last verified restore is still the good one");
