@@ -8,6 +8,7 @@ import type { ApplianceClient } from "./client.ts";
 import { createCommandHandler } from "./commands.ts";
 import { createListingUploader } from "./jobs/listing_upload.ts";
 import { createStreamUploader, sessionSource } from "./jobs/stream_upload.ts";
+import { canRawUpload } from "./platform/raw_upload.ts";
 import { createJobRunner } from "./jobs/runner.ts";
 import type { AgentConfig } from "./config.ts";
 import { USAGE, UsageError } from "./config.ts";
@@ -147,6 +148,8 @@ async function cmdRun(cfg: AgentConfig): Promise<number> {
     }),
     streams: createStreamUploader({
       baseUrl: enrollment.server,
+      // fetch's streamed uploads crawl (platform/raw_upload.ts); a bound local address needs it.
+      raw: canRawUpload() && !cfg.localAddress,
       fetch: createFetch({ localAddress: cfg.localAddress }),
       token: sessionSource({
         client: clientFor(cfg, enrollment.server),

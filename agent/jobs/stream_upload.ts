@@ -10,6 +10,7 @@ import { AgentErrorSchema } from "../../server/contract/agent.ts";
 import type { ApplianceClient } from "../client.ts";
 import type { AgentIdentity } from "../identity.ts";
 import type { Fetch } from "../platform/http.ts";
+import { rawPost, type RawResponse } from "../platform/raw_upload.ts";
 import { type AgentSession, authenticate } from "../session.ts";
 import type { PinnedAppliance } from "../trust.ts";
 
@@ -44,10 +45,28 @@ export function sessionSource(deps: {
   };
 }
 
+async function viaFetch(
+  fetch: Fetch,
+  url: string,
+  o: { headers: Record<string, string>; body: ReadableStream<Uint8Array>; signal: AbortSignal },
+): Promise<RawResponse> {
+  const res = await fetch(url, {
+    method: "POST",
+    headers: o.headers,
+    body: o.body,
+    signal: o.signal,
+    // Node's fetch needs this for a streamed body; Deno ignores it.
+    duplex: "half",
+  } as RequestInit);
+  return { status: res.status, text: await res.text() };
+}
+
 export function createStreamUploader(deps: {
   baseUrl: string;
   fetch: Fetch;
   token: () => Promise<string>;
+  /** Upload over a socket of our own (Deno; see platform/raw_upload.ts) instead of fetch. */
+  raw?: boolean;
 }): StreamUploader {
   const base = deps.baseUrl.replace(/\/+$/, "");
   return {
@@ -57,15 +76,11 @@ export function createStreamUploader(deps: {
         authorization: `Bearer ${await deps.token()}`,
       };
       if (o.size !== undefined) headers["x-cairn-file-size"] = String(o.size);
-      const res = await deps.fetch(`${base}/api/agent/v1/streams/${streamId}`, {
-        method: "POST",
-        headers,
-        body,
-        signal: o.signal,
-        // Node's fetch needs this for a streamed body; Deno ignores it.
-        duplex: "half",
-      } as RequestInit);
-      const text = await res.text();
+      const url = `${base}/api/agent/v1/streams/${streamId}`;
+      const res = deps.raw
+        ? await rawPost(url, { headers, body, signal: o.signal })
+        : await viaFetch(deps.fetch, url, { headers, body, signal: o.signal });
+      const text = res.text;
       let json: unknown = null;
       try {
         json = text ? JSON.parse(text) : null;

@@ -1,0 +1,151 @@
+/**
+ * A streamed HTTP/1.1 POST over a socket of our own, for large uploads (dump streams). Deno's
+ * fetch sends a streamed body in pieces that stall on every write once the receiver's window is
+ * full (measured on loopback: about 7 MB/s, against 180-340 MB/s for the same bytes written here
+ * in 1 MiB frames with TCP_NODELAY). The body is framed as chunked transfer encoding, each frame
+ * gathered up to FRAME_BYTES, and every write is awaited, so the receiver still sets the pace.
+ * Deno only; the caller falls back to fetch elsewhere.
+ */
+const FRAME_BYTES = 1024 * 1024;
+
+export interface RawResponse {
+  status: number;
+  text: string;
+}
+
+type DenoLike = typeof Deno;
+const deno = () => (globalThis as { Deno?: DenoLike }).Deno;
+
+export function canRawUpload(): boolean {
+  return typeof deno()?.connect === "function";
+}
+
+export async function rawPost(
+  url: string,
+  o: { headers: Record<string, string>; body: ReadableStream<Uint8Array>; signal: AbortSignal },
+): Promise<RawResponse> {
+  const u = new URL(url);
+  const d = deno()!;
+  const port = Number(u.port || (u.protocol === "https:" ? 443 : 80));
+  const hostname = u.hostname.replace(/^\[|\]$/g, "");
+  const conn = u.protocol === "https:"
+    ? await d.connectTls({ hostname, port })
+    : await d.connect({ hostname, port });
+  if ("setNoDelay" in conn) (conn as Deno.TcpConn).setNoDelay(true);
+  const onAbort = () => conn.close();
+  o.signal.addEventListener("abort", onAbort, { once: true });
+  const enc = new TextEncoder();
+  const writer = conn.writable.getWriter();
+  const responseP = readResponse(conn.readable);
+  try {
+    const head = [`POST ${u.pathname}${u.search} HTTP/1.1`, `host: ${u.host}`, "connection: close"];
+    head.push("transfer-encoding: chunked");
+    for (const [k, v] of Object.entries(o.headers)) head.push(`${k}: ${v}`);
+    await writer.write(enc.encode(head.join("\r\n") + "\r\n\r\n"));
+    try {
+      await writeFrames(o.body, (b) => writer.write(b));
+      await writer.write(enc.encode("0\r\n\r\n"));
+    } catch (err) {
+      // The appliance may have answered (and closed) before the body ended: its answer wins.
+      const early = await Promise.race([responseP, new Promise((r) => setTimeout(r, 200))]);
+      if (early) return early as RawResponse;
+      throw err;
+    }
+    return await responseP;
+  } finally {
+    o.signal.removeEventListener("abort", onAbort);
+    try {
+      conn.close();
+    } catch {
+      // Closed already (the abort or the peer).
+    }
+  }
+}
+
+async function writeFrames(
+  body: ReadableStream<Uint8Array>,
+  write: (b: Uint8Array) => Promise<void>,
+) {
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  const flush = async () => {
+    if (size === 0) return;
+    const head = new TextEncoder().encode(size.toString(16) + "\r\n");
+    const frame = new Uint8Array(head.byteLength + size + 2);
+    frame.set(head);
+    let at = head.byteLength;
+    for (const p of parts.splice(0)) frame.set(p, at), at += p.byteLength;
+    frame.set([13, 10], at);
+    size = 0;
+    await write(frame);
+  };
+  for await (const chunk of body) {
+    parts.push(chunk);
+    size += chunk.byteLength;
+    if (size >= FRAME_BYTES) await flush();
+  }
+  await flush();
+}
+
+async function readResponse(readable: ReadableStream<Uint8Array>): Promise<RawResponse> {
+  const chunks: Uint8Array[] = [];
+  try {
+    // Until the answer is whole: the server may keep the socket open after it.
+    for await (const c of readable) {
+      chunks.push(c);
+      if (isComplete(concat(chunks))) break;
+    }
+  } catch {
+    // A reset after the answer arrived: parse what came.
+  }
+  const all = concat(chunks);
+  const split = indexOfCrlf2(all);
+  const head = new TextDecoder().decode(all.subarray(0, Math.max(0, split)));
+  const m = /^HTTP\/1\.[01] (\d{3})/.exec(head);
+  if (!m || split < 0) throw new Error("The appliance closed the upload without an answer");
+  let body = all.subarray(split + 4);
+  if (/\r\ntransfer-encoding:\s*chunked/i.test(head)) body = dechunk(body);
+  return { status: Number(m[1]), text: new TextDecoder().decode(body) };
+}
+
+function isComplete(all: Uint8Array): boolean {
+  const split = indexOfCrlf2(all);
+  if (split < 0) return false;
+  const head = new TextDecoder().decode(all.subarray(0, split));
+  const body = all.subarray(split + 4);
+  const length = /\r\ncontent-length:\s*(\d+)/i.exec(head);
+  if (length) return body.byteLength >= Number(length[1]);
+  if (/\r\ntransfer-encoding:\s*chunked/i.test(head)) {
+    const tail = new TextDecoder().decode(body.subarray(Math.max(0, body.byteLength - 7)));
+    return /(^|\r\n)0\r\n\r\n$/.test(tail);
+  }
+  return false;
+}
+
+function concat(chunks: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.byteLength, 0));
+  let at = 0;
+  for (const c of chunks) out.set(c, at), at += c.byteLength;
+  return out;
+}
+
+function indexOfCrlf2(b: Uint8Array): number {
+  for (let i = 0; i + 3 < b.byteLength; i++) {
+    if (b[i] === 13 && b[i + 1] === 10 && b[i + 2] === 13 && b[i + 3] === 10) return i;
+  }
+  return -1;
+}
+
+function dechunk(b: Uint8Array): Uint8Array {
+  const parts: Uint8Array[] = [];
+  let at = 0;
+  for (;;) {
+    let eol = at;
+    while (eol + 1 < b.byteLength && !(b[eol] === 13 && b[eol + 1] === 10)) eol++;
+    const n = parseInt(new TextDecoder().decode(b.subarray(at, eol)), 16);
+    if (!(n > 0)) break;
+    parts.push(b.subarray(eol + 2, eol + 2 + n));
+    at = eol + 2 + n + 2;
+  }
+  return concat(parts);
+}

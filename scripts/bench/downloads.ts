@@ -1,0 +1,254 @@
+/**
+ * Download figures (issue 6), through the whole of Cairn: the real appliance, a real agent, real
+ * restic and borg, one incompressible file of CAIRN_BENCH_MB (default 1024) MiB in a snapshot.
+ *
+ *   deno run -A scripts/bench/downloads.ts
+ *   CAIRN_BENCH_MB=256 CAIRN_BENCH_ENGINES=restic CAIRN_BENCH_ROUNDS=1 deno run -A scripts/bench/downloads.ts
+ *
+ * 1. Throughput: the file downloaded raw through the appliance (GET /api/downloads, written to
+ *    a local file) against the tool's own extract of the same file to a local file (`restic dump`
+ *    / `borg extract --stdout`), alternating, medians of the rounds. Target ≥ 80 %.
+ * 2. Memory: the appliance's and the agent's RSS sampled every 50 ms during those downloads,
+ *    against their RSS just before: flat means the peak stays within a few tens of MB of it,
+ *    whatever the file's size.
+ * 3. Backpressure: a browser reading at about 20 MB/s for 3 s; the agent's and the appliance's
+ *    RSS stay flat (nothing piles up in between), and the tool is stopped when the browser goes.
+ */
+import { mkdtemp, open, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { SnapshotView } from "../../server/contract/backups.ts";
+import { ADMIN_PASSWORD } from "../../test/agents/procs.ts";
+import { type BackupRig, startBackupRig } from "../../test/e2e/backup_rig.ts";
+
+const MB = Number(Deno.env.get("CAIRN_BENCH_MB") ?? 1024);
+const ROUNDS = Number(Deno.env.get("CAIRN_BENCH_ROUNDS") ?? 2);
+const ENGINES = (Deno.env.get("CAIRN_BENCH_ENGINES") ?? "restic,borg").split(",") as Array<
+  "restic" | "borg"
+>;
+const SECRET = "bench-download-pass-71c2e9";
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const row = (name: string, value: string, target: string, pass: boolean) =>
+  console.log(`${name}: ${value} (target ${target}) ${pass ? "PASS" : "MISS"}`);
+
+function rssMb(pid: number): number {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(Deno.readTextFileSync(`/proc/${pid}/status`));
+    return m ? Number(m[1]) / 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+function sampler(pids: { appliance: number; agent: number }) {
+  const peak = { appliance: 0, agent: 0 };
+  const base = { appliance: rssMb(pids.appliance), agent: rssMb(pids.agent) };
+  const timer = setInterval(() => {
+    peak.appliance = Math.max(peak.appliance, rssMb(pids.appliance));
+    peak.agent = Math.max(peak.agent, rssMb(pids.agent));
+  }, 50);
+  return { base, peak, stop: () => clearInterval(timer) };
+}
+
+async function writeRandom(file: string, mb: number) {
+  const out = await Deno.open(file, { write: true, create: true });
+  const src = await Deno.open("/dev/urandom");
+  const buf = new Uint8Array(1024 * 1024);
+  for (let i = 0; i < mb; i++) {
+    let at = 0;
+    while (at < buf.length) at += (await src.read(buf.subarray(at))) ?? 0;
+    await out.write(buf);
+  }
+  src.close();
+  out.close();
+}
+
+async function signIn(url: string): Promise<string> {
+  const r = await fetch(`${url}/api/auth/login`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ username: "admin", password: ADMIN_PASSWORD }),
+  });
+  await r.body?.cancel();
+  return /cairn_session=[^;]*/.exec(r.headers.get("set-cookie") ?? "")![0];
+}
+
+async function prepare(rig: BackupRig, engine: "restic" | "borg", work: string, src: string) {
+  const hostId = rig.agents[0].hostId;
+  const repoPath = join(work, `${engine}-repo`);
+  const { repository } = await rig.createRepository({
+    name: `${engine} bench`,
+    engine,
+    location: { kind: "local", path: repoPath },
+    passphrase: SECRET,
+  });
+  const [init] = await rig.run({ kind: "init", repositoryId: repository.id, hostId });
+  await rig.finish(init.id);
+  const plan = await rig.createPlan({
+    name: `${engine} bench`,
+    repositoryId: repository.id,
+    target: { type: "host", hostId },
+    sources: [src],
+    retention: { last: 1 },
+  });
+  const [backup] = await rig.run({ kind: "backup", planId: plan.id });
+  const done = await rig.finish(backup.id, 1_800_000);
+  if (done.job.status !== "ok") throw new Error(`backup failed: ${done.job.message}`);
+  const { snapshots } = await rig.api<{ snapshots: SnapshotView[] }>(
+    "GET",
+    `/api/snapshots?repositoryId=${repository.id}`,
+  );
+  return { repositoryId: repository.id, snapshotId: snapshots[0].id, repoPath };
+}
+
+async function direct(
+  engine: "restic" | "borg",
+  o: { repoPath: string; snapshotId: string; path: string; to: string },
+) {
+  const [cmd, args, env] = engine === "restic"
+    ? ["restic", ["dump", o.snapshotId, o.path], {
+      RESTIC_REPOSITORY: o.repoPath,
+      RESTIC_PASSWORD: SECRET,
+    }]
+    : ["borg", ["extract", "--stdout", `${o.repoPath}::${o.snapshotId}`, o.path.slice(1)], {
+      BORG_PASSPHRASE: SECRET,
+      LANG: "C.UTF-8",
+    }];
+  const t0 = performance.now();
+  const child = new Deno.Command(cmd, {
+    args,
+    env: { PATH: Deno.env.get("PATH") ?? "", HOME: Deno.env.get("HOME") ?? "/tmp", ...env },
+    clearEnv: true,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "null",
+  }).spawn();
+  const fh = await open(o.to, "w");
+  for await (const chunk of child.stdout) await fh.write(chunk);
+  await fh.close();
+  const status = await child.status;
+  if (!status.success) throw new Error(`${cmd} failed`);
+  return performance.now() - t0;
+}
+
+async function viaCairn(url: string, cookie: string, query: string, to: string) {
+  const t0 = performance.now();
+  const res = await fetch(`${url}/api/downloads?${query}`, { headers: { cookie } });
+  if (res.status !== 200) throw new Error(`download answered ${res.status}: ${await res.text()}`);
+  const fh = await open(to, "w");
+  let bytes = 0;
+  for await (const chunk of res.body!) {
+    bytes += chunk.byteLength;
+    await fh.write(chunk);
+  }
+  await fh.close();
+  if (bytes !== MB * 1024 * 1024) throw new Error(`got ${bytes} bytes`);
+  return performance.now() - t0;
+}
+
+async function slowReader(url: string, cookie: string, query: string) {
+  const asked = performance.now();
+  const res = await fetch(`${url}/api/downloads?${query}`, { headers: { cookie } });
+  console.log(`time to the download's first byte: ${(performance.now() - asked).toFixed(0)} ms`);
+  const reader = res.body!.getReader();
+  const t0 = performance.now();
+  let bytes = 0;
+  while (performance.now() - t0 < 3000) {
+    const r = await reader.read();
+    if (r.done) break;
+    bytes += r.value.byteLength;
+    const due = bytes / (20 * 1024 * 1024) * 1000;
+    const wait = due - (performance.now() - t0);
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+  }
+  await reader.cancel();
+  return bytes;
+}
+
+async function bench(
+  engine: "restic" | "borg",
+  rig: BackupRig,
+  work: string,
+  src: string,
+  cookie: string,
+) {
+  const file = join(src, "big.bin");
+  const p = await prepare(rig, engine, work, src);
+  const query = `repositoryId=${p.repositoryId}&snapshotId=${encodeURIComponent(p.snapshotId)}` +
+    `&path=${encodeURIComponent(file)}&format=raw`;
+  const pids = { appliance: rig.appliance.child.pid, agent: rig.agents[0].process.child.pid };
+  const viaTimes: number[] = [];
+  const directTimes: number[] = [];
+  const s = sampler(pids);
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const via of round % 2 ? ["cairn", "direct"] : ["direct", "cairn"]) {
+      const to = join(work, `out-${engine}-${via}.bin`);
+      if (via === "direct") {
+        directTimes.push(await direct(engine, { ...p, path: file, to }));
+      } else viaTimes.push(await viaCairn(rig.appliance.url, cookie, query, to));
+      await rm(to, { force: true });
+    }
+  }
+  s.stop();
+  const mbps = (ms: number) => MB / (ms / 1000);
+  const ratio = median(directTimes) / median(viaTimes);
+  console.log(
+    `${engine}: direct ${mbps(median(directTimes)).toFixed(0)} MB/s, through Cairn ` +
+      `${mbps(median(viaTimes)).toFixed(0)} MB/s (${ROUNDS} rounds of ${MB} MiB)`,
+  );
+  row(
+    `${engine} download throughput vs the tool's extract`,
+    `${(ratio * 100).toFixed(0)} %`,
+    "≥ 80 %",
+    ratio >= 0.8,
+  );
+  const grow = (k: "appliance" | "agent") => s.peak[k] - s.base[k];
+  console.log(
+    `${engine}: RSS before → peak: appliance ${s.base.appliance.toFixed(0)} → ${
+      s.peak.appliance.toFixed(0)
+    } MB, ` +
+      `agent ${s.base.agent.toFixed(0)} → ${s.peak.agent.toFixed(0)} MB`,
+  );
+  row(
+    `${engine} appliance RSS growth during ${MB} MiB downloads`,
+    `${grow("appliance").toFixed(0)} MB`,
+    "< 64 MB",
+    grow("appliance") < 64,
+  );
+  row(
+    `${engine} agent RSS growth during ${MB} MiB downloads`,
+    `${grow("agent").toFixed(0)} MB`,
+    "< 64 MB",
+    grow("agent") < 64,
+  );
+  const slow = sampler(pids);
+  const read = await slowReader(rig.appliance.url, cookie, query);
+  slow.stop();
+  const slowGrow = Math.max(
+    slow.peak.appliance - slow.base.appliance,
+    slow.peak.agent - slow.base.agent,
+  );
+  row(
+    `${engine} slow browser (${(read / 1048576).toFixed(0)} MiB in 3 s): largest RSS growth`,
+    `${slowGrow.toFixed(0)} MB`,
+    "< 64 MB",
+    slowGrow < 64,
+  );
+}
+
+const work = await mkdtemp(join(tmpdir(), "cairn-bench-downloads-"));
+const rig = await startBackupRig();
+try {
+  const src = join(work, "src");
+  await Deno.mkdir(src);
+  await writeRandom(join(src, "big.bin"), MB);
+  const cookie = await signIn(rig.appliance.url);
+  for (const engine of ENGINES) await bench(engine, rig, work, src, cookie);
+} finally {
+  await rig.close();
+  await rm(work, { recursive: true, force: true });
+}
