@@ -66,23 +66,29 @@ async function writeFrames(
   body: ReadableStream<Uint8Array>,
   write: (b: Uint8Array) => Promise<void>,
 ) {
-  const parts: Uint8Array[] = [];
+  // One frame buffer, reused: a write resolves once the bytes are with the kernel, and a fresh
+  // 1 MiB buffer per frame would sit in V8's large-object space until a full collection.
+  const HEAD = 10;
+  const frame = new Uint8Array(HEAD + FRAME_BYTES + 2);
   let size = 0;
   const flush = async () => {
     if (size === 0) return;
     const head = new TextEncoder().encode(size.toString(16) + "\r\n");
-    const frame = new Uint8Array(head.byteLength + size + 2);
-    frame.set(head);
-    let at = head.byteLength;
-    for (const p of parts.splice(0)) frame.set(p, at), at += p.byteLength;
-    frame.set([13, 10], at);
+    const start = HEAD - head.byteLength;
+    frame.set(head, start);
+    frame.set([13, 10], HEAD + size);
+    await write(frame.subarray(start, HEAD + size + 2));
     size = 0;
-    await write(frame);
   };
   for await (const chunk of body) {
-    parts.push(chunk);
-    size += chunk.byteLength;
-    if (size >= FRAME_BYTES) await flush();
+    let at = 0;
+    while (at < chunk.byteLength) {
+      const take = Math.min(FRAME_BYTES - size, chunk.byteLength - at);
+      frame.set(chunk.subarray(at, at + take), HEAD + size);
+      size += take;
+      at += take;
+      if (size === FRAME_BYTES) await flush();
+    }
   }
   await flush();
 }
