@@ -39,7 +39,7 @@ Deno.test("a 1,000,000-entry listing streams into the index with the agent's mem
   const other = await tempDir("cairn-index-other-");
   try {
     const hostId = await enrollApproved(appliance, stateDir);
-    const otherHost = await enrollApproved(appliance, other);
+    await enrollApproved(appliance, other);
     const created = await appliance.admin.json<{ repository: { id: string } }>(
       "POST",
       "/api/repositories",

@@ -28,7 +28,13 @@ import type { AgentPrincipal, AgentSessions } from "./sessions.ts";
 import type { Waiters } from "./waiters.ts";
 
 export const HEARTBEAT_SECONDS = 30;
-const REDELIVER_MS = 60_000;
+/**
+ * A command delivered but not acknowledged this long after is delivered again (the agent runs
+ * each id once, so a second copy is harmless). Acknowledgements leave the agent as soon as they
+ * are on its disk, so this only matters when a poll's answer was lost on the way: then the
+ * command (a download someone waits for) is late by seconds, not a minute.
+ */
+const REDELIVER_MS = 10_000;
 const CONTACT_WRITE_MS = 5_000;
 
 export interface QueueCommandInput {

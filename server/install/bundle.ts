@@ -1,9 +1,10 @@
 /**
  * The agent bundle a host downloads from `/install/agent.tar.gz`: the agent's source, the
- * server's contract it imports, the two pure-JS npm packages it needs, and the Deno runtime for
- * the host's architecture from node_modules/@deno/*, so a host needs no internet. The outbox uses
- * the runtime's built-in SQLite there (agent/platform/sqlite.ts), so no native module ships. Built on first request per architecture and cached in the data dir under a key made
- * from the files' sizes and times, so a changed agent makes a new bundle.
+ * server's contract it imports, the pure-JS npm packages it needs (AGENT_PACKAGES), and the Deno
+ * runtime for the host's architecture from node_modules/@deno/*, so a host needs no internet. The
+ * outbox uses the runtime's built-in SQLite there (agent/platform/sqlite.ts), so no native module
+ * ships. Built on first request per architecture and cached in the data dir under a key made from
+ * the files' sizes and times, so a changed agent makes a new bundle.
  */
 import { createHash } from "node:crypto";
 import { createWriteStream } from "node:fs";
@@ -21,7 +22,7 @@ export const ARCHES: Record<string, { deno: string }> = {
   aarch64: { deno: "@deno/linux-arm64-glibc" },
 };
 
-const AGENT_PACKAGES = ["valibot", "tweetnacl"];
+const AGENT_PACKAGES = ["valibot", "tweetnacl", "fflate"];
 const ROOT_DIR = "cairn-agent";
 const MTIME = 1_700_000_000;
 

@@ -194,6 +194,7 @@ Deno.test("an admin adds a viewer, and the viewer sees no admin screens", async 
     assert.deepEqual(await nav.getByRole("link").allTextContents(), [
       "Dashboard",
       "Hosts",
+      "Restore",
       "Plans",
       "Jobs",
       "Repositories",
