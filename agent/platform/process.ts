@@ -172,8 +172,12 @@ function startDenoProcess(command: string, options: SpawnOptions): ChildHandle {
         if (opts?.group) Deno.kill(-child.pid, signal);
         else child.kill(signal);
       } catch (err) {
-        // The child can exit between the check and the signal; that race is not an error.
-        if (!(err instanceof Deno.errors.NotFound)) throw err;
+        // The child can exit between the check and the signal (Deno then says NotFound, or
+        // "Child process has already terminated"); that race is not an error, and throwing
+        // here (often from an abort listener) would take the whole agent down.
+        const gone = err instanceof Deno.errors.NotFound ||
+          (err instanceof TypeError && /already terminated/.test(err.message));
+        if (!gone) throw err;
       }
     },
   };

@@ -51,7 +51,7 @@ export async function rawPost(
       if (early) return early as RawResponse;
       throw err;
     }
-    return await responseP;
+    return await answerWithin(responseP, ANSWER_MS);
   } finally {
     o.signal.removeEventListener("abort", onAbort);
     try {
@@ -60,6 +60,24 @@ export async function rawPost(
       // Closed already (the abort or the peer).
     }
   }
+}
+
+/**
+ * How long the appliance may take to answer once the whole body is sent. The answer only
+ * confirms the byte count; an agent must never wait on it forever, or one lost answer would hold
+ * up every job queued behind the download.
+ */
+const ANSWER_MS = 30_000;
+
+function answerWithin(answer: Promise<RawResponse>, ms: number): Promise<RawResponse> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`The appliance did not confirm the upload within ${ms / 1000} s`)),
+      ms,
+    );
+  });
+  return Promise.race([answer, late]).finally(() => clearTimeout(timer));
 }
 
 async function writeFrames(
