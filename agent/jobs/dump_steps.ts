@@ -196,8 +196,6 @@ function createUploadPipe(
   const ts = new TransformStream<Uint8Array, Uint8Array>(undefined, QUEUE, QUEUE);
   const writer = ts.writable.getWriter();
   const ac = new AbortController();
-  const onJob = () => ac.abort();
-  o.signal.addEventListener("abort", onJob, { once: true });
   let upload: Promise<{ bytes: number }> | null = null;
   let failure: unknown = null;
   let markFailed!: () => void;
@@ -206,6 +204,10 @@ function createUploadPipe(
     failure ??= err ?? new Error("upload failed");
     markFailed();
   };
+  // A cancelled job marks the pipe broken at once: a write stuck on a socket nobody reads any
+  // more (the browser went away) must not hold the tool's output pump, and so the job, forever.
+  const onJob = () => (fail(new Error("the job was cancelled")), ac.abort());
+  o.signal.addEventListener("abort", onJob, { once: true });
   const start = () => {
     if (upload) return upload;
     upload = uploader.upload(o.streamId, ts.readable, { size: o.size, signal: ac.signal });

@@ -93,7 +93,7 @@ Deno.test("fault (a): the appliance is stopped while the agent makes 10,000 repo
     a = await restartAppliance(a, "stop");
     await waitFor("all 10,000 reports", () => stored(a, hostId) >= 10_000, 60_000);
     assertExactlyOnce(a, hostId, 10_000);
-    await waitFor("an empty outbox", async () => (await outboxDepth(dir)) === 0);
+    await waitFor("an empty outbox", async () => (await outboxDepth(dir)) === 0, 60_000);
     console.log(`fault (a): ${before} arrived before the stop, ${10_000 - before} after`);
   } finally {
     await run?.kill("SIGKILL");
@@ -128,7 +128,7 @@ Deno.test("fault (b): the agent is killed -9 mid-flush at random points, again a
     const last = spawnAgent(["run"], { stateDir: dir, env: BATCH });
     procs.push(last);
     await waitFor("every report", () => stored(a, hostId) >= total, 30_000);
-    await waitFor("an empty outbox", async () => (await outboxDepth(dir)) === 0);
+    await waitFor("an empty outbox", async () => (await outboxDepth(dir)) === 0, 60_000);
     await last.kill("SIGTERM");
     assertExactlyOnce(a, hostId, total);
     assert.ok(kills >= 6, `killed the agent mid-flush ${kills} times`);
@@ -167,7 +167,7 @@ Deno.test("fault (c): the appliance is killed -9 mid-batch at random points, aga
       kills++;
     }
     await waitFor("every report", () => stored(a, hostId) >= total, 30_000);
-    await waitFor("an empty outbox", async () => (await outboxDepth(dir)) === 0);
+    await waitFor("an empty outbox", async () => (await outboxDepth(dir)) === 0, 60_000);
     assertExactlyOnce(a, hostId, total);
     assert.ok(kills >= 5, `killed the appliance mid-batch ${kills} times`);
     console.log(
