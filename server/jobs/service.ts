@@ -145,32 +145,17 @@ export function createJobsService(deps: {
     };
     const ids: string[] = [];
     for (const _ of targets.hosts) ids.push(await nextJobId(now));
-    const jobs: Job[] = targets.hosts.map((h, i) => ({
-      id: ids[i],
-      hostId: h.id,
-      repositoryId: targets.repository.id,
-      planId: targets.plan?.id ?? null,
-      kind: input.kind,
-      exclusive: isExclusive(targets.repository.engine, input.kind),
-      status: "queued",
-      options,
-      trigger: actor.type === "token" ? "api" : "manual",
-      createdBy: actor.name,
-      createdAt: now,
-      sentAt: null,
-      startedAt: null,
-      finishedAt: null,
-      cancelRequestedAt: null,
-      progress: null,
-      command: null,
-      exitCode: null,
-      failureCode: null,
-      message: null,
-      tail: null,
-      result: null,
-      snapshotId: null,
-      logLines: 0,
-    }));
+    const jobs: Job[] = targets.hosts.map((h, i) =>
+      queuedJob(actor, now, {
+        id: ids[i],
+        hostId: h.id,
+        repositoryId: targets.repository.id,
+        planId: targets.plan?.id ?? null,
+        kind: input.kind,
+        exclusive: isExclusive(targets.repository.engine, input.kind),
+        options,
+      })
+    );
     await repo.insertJobs(jobs);
     for (const j of jobs) {
       await audit.record(actor, {
@@ -202,32 +187,15 @@ export function createJobsService(deps: {
     const repository = await repo.findRepository(input.repositoryId);
     if (!repository) throw new NotFoundError("Repository", input.repositoryId);
     const now = clock.now();
-    const job: Job = {
+    const job = queuedJob(actor, now, {
       id: await nextJobId(now),
       hostId: input.hostId,
       repositoryId: input.repositoryId,
       planId: null,
       kind: input.kind,
       exclusive: isExclusive(repository.engine, input.kind),
-      status: "queued",
       options: input.options,
-      trigger: actor.type === "token" ? "api" : "manual",
-      createdBy: actor.name,
-      createdAt: now,
-      sentAt: null,
-      startedAt: null,
-      finishedAt: null,
-      cancelRequestedAt: null,
-      progress: null,
-      command: null,
-      exitCode: null,
-      failureCode: null,
-      message: null,
-      tail: null,
-      result: null,
-      snapshotId: null,
-      logLines: 0,
-    };
+    });
     await repo.insertJobs([job]);
     await audit.record(actor, {
       action: "job.created",
@@ -329,3 +297,31 @@ export function createJobsService(deps: {
 }
 
 export type JobsService = ReturnType<typeof createJobsService>;
+
+/** A job row as it is made: queued, nothing run yet. */
+function queuedJob(
+  actor: Actor,
+  now: number,
+  j: Pick<Job, "id" | "hostId" | "repositoryId" | "planId" | "kind" | "exclusive" | "options">,
+): Job {
+  return {
+    ...j,
+    status: "queued",
+    trigger: actor.type === "token" ? "api" : "manual",
+    createdBy: actor.name,
+    createdAt: now,
+    sentAt: null,
+    startedAt: null,
+    finishedAt: null,
+    cancelRequestedAt: null,
+    progress: null,
+    command: null,
+    exitCode: null,
+    failureCode: null,
+    message: null,
+    tail: null,
+    result: null,
+    snapshotId: null,
+    logLines: 0,
+  };
+}
