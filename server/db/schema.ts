@@ -6,6 +6,7 @@ import type { Generated } from "kysely";
 import type { AgentTables } from "./schema_agents.ts";
 import type { BackupTables } from "./schema_backups.ts";
 import type { DrillTables } from "./schema_drills.ts";
+import type { NotifyTables } from "./schema_notify.ts";
 import type { RestoreTables } from "./schema_restores.ts";
 import type { SnapshotIndexTables } from "./schema_snapshot_index.ts";
 
@@ -79,7 +80,7 @@ export interface SchemaMigrationsTable {
 }
 
 export interface Database
-  extends AgentTables, SnapshotIndexTables, BackupTables, RestoreTables, DrillTables {
+  extends AgentTables, SnapshotIndexTables, BackupTables, RestoreTables, DrillTables, NotifyTables {
   users: UsersTable;
   sessions: SessionsTable;
   api_tokens: ApiTokensTable;
