@@ -10,6 +10,7 @@ import { LoadState } from "../common/LoadState.tsx";
 import { useAction } from "../common/use_action.ts";
 import { createHostsApi } from "../hosts/hosts_api.ts";
 import { RunNow } from "../jobs/RunNow.tsx";
+import { PlanSchedules } from "../schedules/PlanSchedules.tsx";
 import { PlanEditor } from "./PlanEditor.tsx";
 import { PlanPreview } from "./PlanPreview.tsx";
 
@@ -88,6 +89,15 @@ function PlanPage({ params }: ScreenProps) {
             </aside>
           )}
         </div>
+      )}
+      {d?.plan && (
+        <PlanSchedules
+          key={`sch-${version}`}
+          planId={d.plan.id}
+          planName={d.plan.name}
+          engine={d.plan.engine}
+          enabled={d.plan.enabled}
+        />
       )}
       <p>
         <a href="/plans">All plans</a>
