@@ -194,6 +194,8 @@ export const COMMAND_KINDS = [
   "secret.put",
   "job.run",
   "job.cancel",
+  /** args: a ScheduleDocument (schedules.ts); a newer version replaces the host's schedule. */
+  "schedule.put",
 ] as const;
 
 export const CommandSchema = v.object({
@@ -276,8 +278,12 @@ export const HOST_REPORT_KINDS = [
   "command.ack",
   "command.result",
   "log.dropped",
+  /** body: ScheduleApplied (schedules.ts), the schedule document version the agent runs. */
+  "schedule.applied",
 ] as const;
 export const JOB_REPORT_KINDS = [
+  /** body: JobScheduled (schedules.ts); the first report of a run the agent fired itself. */
+  "job.scheduled",
   "job.started",
   "job.progress",
   "job.log",
