@@ -73,6 +73,8 @@ export interface ChannelDeps {
   facts(): Promise<HostFacts>;
   signal: AbortSignal;
   now?: () => number;
+  /** Told whether each exchange with the appliance got an answer (the scheduler's offline mark). */
+  onContact?(answered: boolean): void;
 }
 
 export async function runChannel(deps: ChannelDeps): Promise<RunResult> {
@@ -127,6 +129,7 @@ export async function runChannel(deps: ChannelDeps): Promise<RunResult> {
     }
     const s = await authenticate({ client, identity, pinned, now });
     session = s;
+    deps.onContact?.(true);
     saveState({ state: "approved", lastContactAt: now(), lastError: null });
     return s;
   }
@@ -172,6 +175,7 @@ export async function runChannel(deps: ChannelDeps): Promise<RunResult> {
     if (!(err instanceof UnreachableError) && !(err instanceof ProtocolError)) {
       log("error", "unexpected failure", { error: err });
     } else if (!stop.signal.aborted) {
+      deps.onContact?.(false);
       log("debug", "appliance unreachable", { error: (err as Error).message });
       saveState({ lastError: (err as Error).message });
     }
@@ -239,6 +243,7 @@ export async function runChannel(deps: ChannelDeps): Promise<RunResult> {
   const poll = async () => {
     const s = await getSession();
     const res = await client.poll(s.token, tuning.longPollSeconds, stop.signal);
+    deps.onContact?.(true);
     if (res.batch && !stop.signal.aborted) {
       await deps.commands.handle(res.batch);
       wakeFlush();
@@ -250,6 +255,7 @@ export async function runChannel(deps: ChannelDeps): Promise<RunResult> {
     if (batch.length === 0) return await waitForWork();
     const s = await getSession();
     const res = await client.postReports(s.token, batch);
+    deps.onContact?.(true);
     if (!(await acksAreGenuine(res, pinned, identity))) throw new UntrustedAcksError();
     const sent = new Set(batch.map((r) => r.id));
     const done = [...res.acked, ...res.refused.map((r) => r.id)].filter((id) => sent.has(id));
@@ -275,6 +281,7 @@ export async function runChannel(deps: ChannelDeps): Promise<RunResult> {
       ...(factsSent ? {} : { facts: await deps.facts() }),
     });
     factsSent = true;
+    deps.onContact?.(true);
     saveState({ lastContactAt: now(), clockSkewMs: hb.clockSkewMs });
     await sleep(tuning.heartbeatMs, stop.signal);
   };

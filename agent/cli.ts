@@ -10,6 +10,9 @@ import { createListingUploader } from "./jobs/listing_upload.ts";
 import { createStreamUploader, sessionSource } from "./jobs/stream_upload.ts";
 import { canRawUpload } from "./platform/raw_upload.ts";
 import { createJobRunner } from "./jobs/runner.ts";
+import { nextRun } from "./schedule/decide.ts";
+import { createScheduler } from "./schedule/scheduler.ts";
+import { createScheduleStore } from "./schedule/store.ts";
 import type { AgentConfig } from "./config.ts";
 import { USAGE, UsageError } from "./config.ts";
 import { enroll, FingerprintMismatchError, readEnrollment } from "./enrollment.ts";
@@ -159,6 +162,17 @@ async function cmdRun(cfg: AgentConfig): Promise<number> {
     }),
   });
   await jobs.start();
+  let answered = false;
+  const scheduler = createScheduler({
+    store: createScheduleStore(cfg.stateDir),
+    outbox,
+    runner: jobs,
+    hostId: enrollment.hostId,
+    log,
+    next: nextRun,
+    online: () => answered,
+  });
+  await scheduler.start();
   try {
     const r = await runChannel({
       stateDir: cfg.stateDir,
@@ -173,12 +187,13 @@ async function cmdRun(cfg: AgentConfig): Promise<number> {
         secrets: createSecretStore({ stateDir: cfg.stateDir, identity, pinned: enrollment }),
         log,
         facts,
-        runners: jobs.runners,
+        runners: { ...jobs.runners, "schedule.put": (cmd) => scheduler.put(cmd.args) },
       }),
       log,
       tuning: cfg.tuning,
       facts,
       signal: stop.signal,
+      onContact: (ok) => (answered = ok),
     });
     log(r.code === EXIT.ok ? "info" : "error", "cairn-agent stopped", {
       code: r.code,
@@ -186,6 +201,7 @@ async function cmdRun(cfg: AgentConfig): Promise<number> {
     });
     return r.code;
   } finally {
+    await scheduler.stop();
     await jobs.stop();
     outbox.close();
   }

@@ -55,6 +55,8 @@ export function createJobRunner(deps: JobRunnerDeps) {
   let started = false;
   let stopped = false;
   let seq = 0;
+  /** The job between the queue and `current` (its file being marked running). */
+  let taken: string | null = null;
   const idleWaiters: Array<() => void> = [];
 
   const finish = (jobId: string, body: JobFinished) =>
@@ -73,7 +75,11 @@ export function createJobRunner(deps: JobRunnerDeps) {
       return;
     }
     loop = (async () => {
-      while (!stopped && queue.length) await runStored(queue.shift()!);
+      while (!stopped && queue.length) {
+        const job = queue.shift()!;
+        taken = job.jobId;
+        await runStored(job).finally(() => (taken = null));
+      }
     })().catch((err) => deps.log("error", "the job queue stopped", { error: err }))
       .finally(() => {
         loop = null;
@@ -140,23 +146,36 @@ export function createJobRunner(deps: JobRunnerDeps) {
     const parsed = v.safeParse(JobRunArgsSchema, cmd.args);
     const problem = parsed.success ? specProblem(parsed.output.spec) : issueText(parsed.issues);
     if (!parsed.success || problem) return await refuse(cmd, problem ?? "");
-    const spec = parsed.output.spec;
-    if (await isKnown(spec.jobId)) {
-      return { accepted: false, duplicate: true, queued: queue.length };
-    }
+    return await accept(parsed.output.spec.jobId, (cmd.args as { spec: Raw }).spec);
+  };
+
+  /** Writes the job to disk, then queues it; a job id seen before is ignored. */
+  async function accept(jobId: string, spec: Raw) {
+    if (await isKnown(jobId)) return { accepted: false, duplicate: true, queued: queue.length };
     const job: StoredJob = {
       version: 1,
-      jobId: spec.jobId,
+      jobId,
       seq: ++seq,
       acceptedAt: now(),
       state: "queued",
-      spec: (cmd.args as { spec: Record<string, unknown> }).spec,
+      spec,
     };
     await store.save(job);
     queue.push(job);
     kick();
     return { accepted: true, queued: queue.length };
-  };
+  }
+
+  /**
+   * A job the agent made itself (a scheduled run): the same queue and the same path as
+   * `job.run`. Idempotent by job id, so a scheduler that crashed between deciding and
+   * enqueueing can enqueue again.
+   */
+  async function enqueueLocal(spec: JobSpec) {
+    const problem = specProblem(spec);
+    if (problem) throw new Error(`The job spec is invalid: ${problem}`);
+    return await accept(spec.jobId, spec as unknown as Raw);
+  }
 
   /** A spec that cannot run: reported failed 'invalid' when its job id is readable. */
   async function refuse(cmd: Command, problem: string): Promise<never> {
@@ -232,10 +251,15 @@ export function createJobRunner(deps: JobRunnerDeps) {
     },
     /** The job running now, if any. */
     running: (): string | null => current?.jobId ?? null,
+    enqueueLocal,
+    /** Whether this job waits in the queue or runs now. */
+    isActive: (jobId: string): boolean =>
+      taken === jobId || current?.jobId === jobId || queue.some((j) => j.jobId === jobId),
   };
 }
 
 export type JobRunner = ReturnType<typeof createJobRunner>;
+type Raw = Record<string, unknown>;
 
 function specProblem(spec: JobSpec): string | null {
   if (!kindFitsEngine(spec.engine, spec.kind)) return `${spec.engine} has no ${spec.kind}`;
