@@ -36,6 +36,7 @@ export async function authenticate(opts: {
     protocolVersion: AGENT_PROTOCOL_VERSION,
     publicKey: identity.publicKey,
     clientNonce,
+    pinnedFingerprint: pinned.applianceFingerprint,
   });
   if (
     ch.appliancePublicKey !== pinned.appliancePublicKey || ch.applianceId !== pinned.applianceId

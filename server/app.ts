@@ -8,6 +8,7 @@ import type { Context } from "hono";
 import { getCookie } from "hono/cookie";
 import { HTTPException } from "hono/http-exception";
 import { agentRoutes } from "./agent_channel/routes.ts";
+import { alertsRoutes } from "./alerts/routes.ts";
 import { auditRoutes } from "./audit/routes.ts";
 import type { Principal } from "./auth/principal.ts";
 import { roleAllows } from "./auth/principal.ts";
@@ -28,6 +29,7 @@ import { installRoutes } from "./install/routes.ts";
 import { plansRoutes } from "./plans/routes.ts";
 import { repositoriesRoutes } from "./repositories/routes.ts";
 import { jobsRoutes } from "./jobs/routes.ts";
+import { metricsRoutes } from "./metrics/routes.ts";
 import { parseOrThrow } from "./http/validate.ts";
 import type { Logger } from "./log.ts";
 import type { Services } from "./services.ts";
@@ -116,6 +118,8 @@ export function appRoutes(deps: AppDeps, isSecure: (c: Context) => boolean): Rou
     ...snapshotsRoutes(s.snapshots),
     ...restoresRoutes(s.restores),
     ...drillsRoutes(s.drills),
+    ...alertsRoutes(s.alerts),
+    ...metricsRoutes({ metrics: s.metrics, tokens: s.tokens }),
   ];
 }
 

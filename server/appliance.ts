@@ -112,6 +112,8 @@ export async function startAppliance(
     );
   }, 10 * 60_000);
 
+  services.alertEngine.start();
+
   const scheme = serveTls ? "https" : "http";
   const host = config.listen.hostname.includes(":")
     ? `[${config.listen.hostname}]`
@@ -127,6 +129,7 @@ export async function startAppliance(
     stop() {
       stopping ??= (async () => {
         clearInterval(sweep);
+        await services.alertEngine.stop();
         services.agentChannel.closeWaiters(); // parked long-polls answer now, not in 30 s
         services.jobs.closeStreams(); // open job streams end, or shutdown would wait for them
         await server.shutdown();

@@ -6,6 +6,10 @@ import { createAgentChannelRepo } from "./agent_channel/repo.ts";
 import { createAgentChannelService } from "./agent_channel/service.ts";
 import { createAgentSessions } from "./agent_channel/sessions.ts";
 import { createWaiters } from "./agent_channel/waiters.ts";
+import { createAlertEngine } from "./alerts/engine.ts";
+import { createAlertsRepo } from "./alerts/repo.ts";
+import { createRuleQueries } from "./alerts/rules/repo.ts";
+import { createAlertsService } from "./alerts/service.ts";
 import { createAuditRepo } from "./audit/repo.ts";
 import { createAuditService } from "./audit/service.ts";
 import { createLockout } from "./auth/lockout.ts";
@@ -31,6 +35,8 @@ import { createStreamBroker } from "./downloads/broker.ts";
 import { createDownloadsRepo } from "./downloads/repo.ts";
 import { createDownloadsService } from "./downloads/service.ts";
 import { createJobsRepo } from "./jobs/repo.ts";
+import { createMetricsRepo } from "./metrics/repo.ts";
+import { createMetricsService } from "./metrics/service.ts";
 import { createJobsService } from "./jobs/service.ts";
 import type { JobsService } from "./jobs/service.ts";
 import type { Logger } from "./log.ts";
@@ -78,6 +84,14 @@ export function createServices(deps: {
   const usersRepo = createUsersRepo(db);
   const authRepo = createAuthRepo(db);
   const audit = createAuditService({ repo: createAuditRepo(db), clock, redactor });
+  const alertsRepo = createAlertsRepo(db);
+  const alertEngine = createAlertEngine({
+    repo: alertsRepo,
+    queries: createRuleQueries(db),
+    clock,
+    log: deps.log,
+  });
+  const alerts = createAlertsService({ repo: alertsRepo, engine: alertEngine, audit, clock });
   const lockout = createLockout(authRepo, clock);
   const auth = createAuthService({
     repo: authRepo,
@@ -114,6 +128,7 @@ export function createServices(deps: {
       lockout,
       identity,
       clock,
+      onPinnedKey: (host, matches) => void alerts.pinnedKeySeen(host, matches),
     }),
     waiters: createWaiters(),
     audit,
@@ -137,10 +152,12 @@ export function createServices(deps: {
     channel: () => agentChannel,
     log: deps.log,
     onBackupMade: (b) => indexRef?.afterBackup(b),
-    onJobEnded: (j) =>
+    onJobEnded: (j) => {
+      void alertEngine.jobEnded(j.id);
       void drillsRef?.afterJob(j).catch((err) =>
         deps.log?.warn("drill figures not recorded", { jobId: j.id, error: err })
-      ),
+      );
+    },
   });
   const index = indexRef = createIndexApiService({
     index: createSnapshotIndexService({
@@ -159,6 +176,10 @@ export function createServices(deps: {
     clock,
     identity,
     endSessions: (id) => agentChannel.endSessions(id),
+    onChanged: () =>
+      void alertEngine.evaluateRules(["host_pending", "host_offline"]).catch((err) =>
+        deps.log?.warn("alert evaluation after a host change failed", { error: err })
+      ),
   });
   const repositories = createRepositoriesService({
     repo: createRepositoriesRepo(db),
@@ -203,8 +224,16 @@ export function createServices(deps: {
     dbFile: deps.facts.dbFile,
     startedAt: deps.facts.startedAt,
   });
+  const metrics = createMetricsService({
+    repo: createMetricsRepo(db),
+    clock,
+    version: deps.facts.version,
+  });
   return {
     audit,
+    alerts,
+    alertEngine,
+    metrics,
     lockout,
     auth,
     users,

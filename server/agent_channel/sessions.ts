@@ -76,6 +76,11 @@ export function createAgentSessions(deps: {
   lockout: Lockout;
   identity: ApplianceIdentity;
   clock: Clock;
+  /**
+   * A known host's agent said which appliance key it pinned: `matches` false when it is not
+   * this appliance's (the alert engine raises or clears "appliance key changed"); must not throw.
+   */
+  onPinnedKey?: (host: Host, matches: boolean) => void;
 }) {
   const { repo, hosts, lockout, identity, clock } = deps;
   const keysOf = (publicKey: string, ip: string) => [`agent-key:${publicKey}`, `agent-ip:${ip}`];
@@ -109,6 +114,9 @@ export function createAgentSessions(deps: {
         );
       }
       if (host!.state === "rejected" || host!.state === "revoked") throw stateError(host!.state);
+      if (req.pinnedFingerprint !== undefined) {
+        deps.onPinnedKey?.(host!, req.pinnedFingerprint === identity.fingerprint);
+      }
       const now = clock.now();
       if (await repo.countOpenChallenges(req.publicKey, now) >= OPEN_CHALLENGES_PER_KEY) {
         throw new AppError(

@@ -142,6 +142,12 @@ export const ChallengeRequestSchema = v.object({
   publicKey: Key32Schema,
   /** The agent's own nonce; the appliance signs it to prove it holds the pinned key. */
   clientNonce: Nonce32Schema,
+  /**
+   * The fingerprint of the appliance key the agent pinned at enrollment. An appliance whose own
+   * key differs raises "appliance key changed" for the host (the agent refuses its signature).
+   * Optional: older agents leave it out.
+   */
+  pinnedFingerprint: v.optional(FingerprintSchema),
 });
 export type ChallengeRequest = v.InferOutput<typeof ChallengeRequestSchema>;
 

@@ -4,6 +4,7 @@
  * subject; an alert moves open → acknowledged → resolved, or open → resolved when its cause
  * goes away ("recovered"), and stays in the history.
  */
+import * as v from "valibot";
 
 export const ALERT_RULES = [
   "job_failed",
@@ -80,3 +81,101 @@ export interface PushPayload {
   /** "opened" | "resolved" | "test" */
   event: AlertEvent["type"];
 }
+
+// ---- browser API requests (alert engine) ----
+
+export const AlertRuleSchema = v.picklist(ALERT_RULES, "must be an alert rule");
+export const AlertSeveritySchema = v.picklist(
+  ALERT_SEVERITIES,
+  "must be critical, warning or info",
+);
+const num = (min: number, max: number) =>
+  v.pipe(
+    v.number("must be a number"),
+    v.finite("must be a number"),
+    v.minValue(min, `must be at least ${min}`),
+    v.maxValue(max, `must be at most ${max}`),
+  );
+const whole = (min: number, max: number) => v.pipe(num(min, max), v.integer("must be whole"));
+
+/**
+ * Each rule's settings, checked whole on PATCH (every field present). Fractions of hours and
+ * minutes are allowed so a test or an impatient admin can set short thresholds.
+ */
+export const ALERT_RULE_PARAMS = {
+  job_failed: v.strictObject({}),
+  failures_in_row: v.strictObject({ count: whole(2, 100) }),
+  /** Window = factor × the backup schedule's usual interval + graceMinutes. */
+  backup_stale: v.strictObject({
+    factor: num(1, 100),
+    graceMinutes: num(0, 10_080),
+    /** Plans without an enabled backup schedule: judged against this many hours, or never. */
+    unscheduledHours: v.nullable(num(0.01, 8760)),
+  }),
+  host_offline: v.strictObject({ minutes: num(0.1, 43_200) }),
+  check_failed: v.strictObject({}),
+  /** 0 flags any lock seen. */
+  lock_held: v.strictObject({ hours: num(0, 720) }),
+  size_changed: v.strictObject({ percent: num(1, 100_000) }),
+  host_pending: v.strictObject({}),
+  appliance_key_changed: v.strictObject({}),
+  standby_lag: v.strictObject({ seconds: num(1, 86_400) }),
+} as const satisfies Record<AlertRule, v.GenericSchema>;
+
+/** PATCH /api/alert-rules/:rule; params are checked against ALERT_RULE_PARAMS[rule]. */
+export const UpdateAlertRuleSchema = v.strictObject({
+  enabled: v.optional(v.boolean("must be true or false")),
+  severity: v.optional(AlertSeveritySchema),
+  params: v.optional(v.record(v.string(), v.unknown(), "must be an object")),
+});
+export type UpdateAlertRule = v.InferOutput<typeof UpdateAlertRuleSchema>;
+
+export interface AlertRuleView {
+  rule: AlertRule;
+  enabled: boolean;
+  severity: AlertSeverity;
+  params: Record<string, unknown>;
+  /** false for rules whose part is not built yet (standby_lag before replication). */
+  implemented: boolean;
+  /** Plain words: what raises it and what resolves it. */
+  description: string;
+  updatedAt: string | null;
+  updatedBy: string | null;
+}
+
+const AlertIdParam = v.pipe(v.string(), v.regex(/^alr_[0-9a-z]{26}$/, "must be an alert id"));
+
+/** GET /api/alerts. state "active" = open or acknowledged. */
+export const AlertsQuerySchema = v.strictObject({
+  state: v.optional(v.picklist([...ALERT_STATES, "active"], "must be an alert state or active")),
+  rule: v.optional(AlertRuleSchema),
+  severity: v.optional(AlertSeveritySchema),
+  hostId: v.optional(v.pipe(v.string(), v.regex(/^hst_[0-9a-z]{26}$/, "must be a host id"))),
+  /** Alerts seen (opened or still there) at or after this time. */
+  since: v.optional(v.pipe(v.string(), v.isoTimestamp("must be an ISO 8601 time"))),
+  /** The last id of the previous page. */
+  before: v.optional(AlertIdParam),
+  limit: v.optional(
+    v.pipe(
+      v.string(),
+      v.regex(/^\d{1,3}$/, "must be 1 to 200"),
+      v.transform(Number),
+      v.minValue(1, "must be 1 to 200"),
+      v.maxValue(200, "must be 1 to 200"),
+    ),
+    "50",
+  ),
+});
+export type AlertsQuery = v.InferOutput<typeof AlertsQuerySchema>;
+
+export interface AlertListView {
+  alerts: AlertView[];
+  nextBefore: string | null;
+  /** Open and acknowledged alerts by severity, whatever the filter. */
+  active: Record<AlertSeverity, number>;
+}
+
+/** PUT /api/hosts/:id/always-online */
+export const AlwaysOnlineSchema = v.strictObject({
+  alwaysOnline: v.boolean("must be true or false"),
+});

@@ -84,6 +84,8 @@ export interface HostView {
   id: string;
   name: string;
   status: HostStatus;
+  /** false for a laptop: judged by backup staleness only, never alerted as offline. */
+  alwaysOnline: boolean;
   enrollment: EnrollmentState;
   fingerprint: string;
   phrase: string;

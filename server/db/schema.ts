@@ -4,6 +4,7 @@
  */
 import type { Generated } from "kysely";
 import type { AgentTables } from "./schema_agents.ts";
+import type { AlertTables } from "./schema_alerts.ts";
 import type { BackupTables } from "./schema_backups.ts";
 import type { DrillTables } from "./schema_drills.ts";
 import type { NotifyTables } from "./schema_notify.ts";
@@ -80,7 +81,14 @@ export interface SchemaMigrationsTable {
 }
 
 export interface Database
-  extends AgentTables, SnapshotIndexTables, BackupTables, RestoreTables, DrillTables, NotifyTables {
+  extends
+    AgentTables,
+    AlertTables,
+    SnapshotIndexTables,
+    BackupTables,
+    RestoreTables,
+    DrillTables,
+    NotifyTables {
   users: UsersTable;
   sessions: SessionsTable;
   api_tokens: ApiTokensTable;

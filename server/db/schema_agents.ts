@@ -23,6 +23,8 @@ export interface HostsTable {
    * Optional here so the hosts repo, which never writes it, keeps its plain row type.
    */
   restore_roots?: string;
+  /** 0 = a laptop: judged by backup staleness only, never "offline" (migration 0008). */
+  always_online?: number;
 }
 
 export interface HostContactsTable {

@@ -19,6 +19,8 @@ export interface Host {
   updatedAt: number;
   decidedAt: number | null;
   decidedBy: string | null;
+  /** false for a laptop (alerts judge it by staleness only); new hosts start true. */
+  alwaysOnline?: boolean;
 }
 
 export interface HostContact {
@@ -72,6 +74,7 @@ function toHost(r: HostsTable): Host {
     updatedAt: r.updated_at,
     decidedAt: r.decided_at,
     decidedBy: r.decided_by,
+    alwaysOnline: r.always_online !== 0,
   };
 }
 
@@ -249,6 +252,12 @@ export function createHostsRepo(db: Db) {
         ...(u.tags !== undefined ? { tags: JSON.stringify(u.tags) } : {}),
         ...(u.lockIp !== undefined ? { lock_ip: u.lockIp } : {}),
       }).where("id", "=", id).execute();
+    },
+    /** Sets the "always online" flag; false when no such host. */
+    async setAlwaysOnline(id: string, on: boolean, now: number): Promise<boolean> {
+      const r = await db.updateTable("hosts").set({ always_online: on ? 1 : 0, updated_at: now })
+        .where("id", "=", id).executeTakeFirst();
+      return Number(r.numUpdatedRows) === 1;
     },
     async countByState(): Promise<Record<HostState, number>> {
       const rows = await db.selectFrom("hosts").select(["state"])

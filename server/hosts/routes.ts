@@ -1,5 +1,6 @@
 import { actorOf } from "../auth/principal.ts";
 import { EmptySchema } from "../contract/api.ts";
+import { AlwaysOnlineSchema } from "../contract/alerts.ts";
 import {
   ApproveHostSchema,
   CreateEnrollmentTokenSchema,
@@ -55,6 +56,15 @@ export function hostsRoutes(
       body: UpdateHostSchema,
       handle: async ({ param, body, principal, ip }) => ({
         host: await hosts.update(actorOf(principal, ip), param("id"), body),
+      }),
+    }),
+    route({
+      method: "PUT",
+      path: "/api/hosts/:id/always-online",
+      access: "admin",
+      body: AlwaysOnlineSchema,
+      handle: async ({ param, body, principal, ip }) => ({
+        host: await hosts.setAlwaysOnline(actorOf(principal, ip), param("id"), body.alwaysOnline),
       }),
     }),
     route({

@@ -67,6 +67,7 @@ export function hostView(h: HostWithContact, now: number): HostView {
     id: h.id,
     name: h.name,
     status,
+    alwaysOnline: h.alwaysOnline !== false,
     enrollment: h.state,
     fingerprint: h.fingerprint,
     phrase: phraseOf(h.fingerprint),
@@ -114,6 +115,8 @@ export function createHostsService(deps: {
   identity: ApplianceIdentity;
   /** Ends a host's sessions at once (revoke, reject). */
   endSessions(hostId: string): Promise<void>;
+  /** A host's state or flags changed (the alert engine looks again); must not throw. */
+  onChanged?: () => void;
 }) {
   const { repo, audit, clock } = deps;
 
@@ -143,6 +146,7 @@ export function createHostsService(deps: {
       throw new ConflictError("The host changed meanwhile; reload and try again", "host_changed");
     }
     if (change.state !== "approved") await deps.endSessions(id);
+    deps.onChanged?.();
     await audit.record(actor, {
       action: change.action,
       target: { type: "host", id },
@@ -272,6 +276,18 @@ export function createHostsService(deps: {
 
     /** The host figures of the dashboard. */
     counts: async (): Promise<HostCounts> => countStatuses(await repo.listHosts(), clock.now()),
+
+    async setAlwaysOnline(actor: Actor, id: string, alwaysOnline: boolean): Promise<HostView> {
+      await mustFind(id);
+      await repo.setAlwaysOnline(id, alwaysOnline, clock.now());
+      await audit.record(actor, {
+        action: "host.always_online_changed",
+        target: { type: "host", id },
+        details: { alwaysOnline },
+      });
+      deps.onChanged?.();
+      return hostView((await repo.findHostById(id))!, clock.now());
+    },
 
     async findHost(id: string): Promise<Host> {
       return await mustFind(id);

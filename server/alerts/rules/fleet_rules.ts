@@ -1,0 +1,175 @@
+/**
+ * The rules judged from the fleet's state on every tick: a host gone silent, a host waiting for
+ * approval, a repository lock held too long, and a host+plan with no successful backup within
+ * the window its schedule implies.
+ */
+import { typicalIntervalMs } from "../../contract/schedule_time.ts";
+import type { StalePairRow } from "./repo.ts";
+import type { Finding, RuleEvaluator } from "./types.ts";
+import { formatDuration, iso, num } from "./types.ts";
+
+export const hostOfflineRule: RuleEvaluator = {
+  rule: "host_offline",
+  trigger: "tick",
+  async evaluate(q, input) {
+    const minutes = num(input.params.minutes, 30);
+    const rows = await q.silentHosts(input.now - minutes * 60_000);
+    return rows.map((r) => ({
+      subject: r.id,
+      title: `${r.name} is offline`,
+      message: r.lastSeenAt === null
+        ? `${r.name} has not contacted the appliance since it was approved`
+        : `${r.name} was last seen at ${iso(r.lastSeenAt)} (more than ${
+          formatDuration(minutes * 60_000)
+        } ago)`,
+      hostId: r.id,
+      planId: null,
+      repositoryId: null,
+      jobId: null,
+      link: `/hosts/${r.id}`,
+      details: { lastSeenAt: r.lastSeenAt, thresholdMinutes: minutes },
+      occurrence: null,
+    }));
+  },
+};
+
+export const hostPendingRule: RuleEvaluator = {
+  rule: "host_pending",
+  trigger: "tick",
+  async evaluate(q) {
+    const rows = await q.pendingHosts();
+    return rows.map((r) => ({
+      subject: r.id,
+      title: `${r.name} waits for approval`,
+      message: `A new agent "${r.name}" enrolled from ${r.enrolledIp} at ${
+        iso(r.createdAt)
+      }; compare its fingerprint, then approve or reject it`,
+      hostId: r.id,
+      planId: null,
+      repositoryId: null,
+      jobId: null,
+      link: `/hosts/${r.id}`,
+      details: { enrolledIp: r.enrolledIp },
+      occurrence: null,
+    }));
+  },
+};
+
+interface LockState {
+  holders?: Array<{ hostname?: string; pid?: number; since?: string }>;
+  checkedAt?: number;
+}
+
+export const lockHeldRule: RuleEvaluator = {
+  rule: "lock_held",
+  trigger: "jobs",
+  async evaluate(q, input) {
+    const hours = num(input.params.hours, 6);
+    const out: Finding[] = [];
+    for (const r of await q.lockedRepositories()) {
+      let state: LockState;
+      try {
+        state = JSON.parse(r.lockState) as LockState;
+      } catch {
+        continue; // the query checked json_valid; a cell changed meanwhile is judged next tick
+      }
+      const times = (state.holders ?? []).map((h) => Date.parse(h.since ?? ""))
+        .filter((t) => Number.isFinite(t));
+      // A lock seen without its holders' times (a job refused as locked) cannot be aged.
+      if (times.length === 0 && hours > 0) continue;
+      const since = times.length ? Math.min(...times) : (state.checkedAt ?? input.now);
+      if (input.now - since < hours * 3600_000) continue;
+      const holder = (state.holders ?? []).find((h) => Date.parse(h.since ?? "") === since);
+      const who = holder?.hostname
+        ? ` by ${holder.hostname}${holder.pid ? ` (pid ${holder.pid})` : ""}`
+        : "";
+      out.push({
+        subject: r.id,
+        title: `Repository ${r.name} is locked`,
+        message: `A lock held${who} since ${iso(since)} (${
+          formatDuration(input.now - since)
+        }); if no job runs, unlock the repository`,
+        hostId: null,
+        planId: null,
+        repositoryId: r.id,
+        jobId: null,
+        link: `/repositories/${r.id}`,
+        details: { since: iso(since), holders: state.holders ?? [], thresholdHours: hours },
+        occurrence: null,
+      });
+    }
+    return out;
+  },
+};
+
+/** The stale window of one host+plan, or null when it is not judged. */
+export function staleWindowMs(
+  rows: StalePairRow[],
+  params: Record<string, unknown>,
+): { windowMs: number; intervalMs: number | null } | null {
+  const factor = num(params.factor, 2);
+  const graceMs = num(params.graceMinutes, 60) * 60_000;
+  const enabled = rows.filter((r) => r.cron !== null && r.scheduleEnabled === 1);
+  if (enabled.length > 0) {
+    let interval = Infinity;
+    for (const r of enabled) {
+      try {
+        interval = Math.min(interval, typicalIntervalMs(r.cron!, r.timeZone ?? "UTC"));
+      } catch {
+        continue; // a schedule that never runs sets no expectation
+      }
+    }
+    return Number.isFinite(interval)
+      ? { windowMs: factor * interval + graceMs, intervalMs: interval }
+      : null;
+  }
+  // Only disabled schedules: not judged. No schedule at all: judged when the admin asked.
+  if (rows.some((r) => r.cron !== null)) return null;
+  const hours = params.unscheduledHours;
+  return typeof hours === "number" ? { windowMs: hours * 3600_000, intervalMs: null } : null;
+}
+
+export const backupStaleRule: RuleEvaluator = {
+  rule: "backup_stale",
+  trigger: "tick",
+  async evaluate(q, input) {
+    const rows = await q.stalePairs(input.now);
+    const byPair = new Map<string, StalePairRow[]>();
+    for (const r of rows) {
+      const key = `${r.hostId}/${r.planId}`;
+      const list = byPair.get(key);
+      if (list) list.push(r);
+      else byPair.set(key, [r]);
+    }
+    const out: Finding[] = [];
+    for (const [subject, list] of byPair) {
+      const w = staleWindowMs(list, input.params);
+      if (!w) continue;
+      const r = list[0];
+      const created = Math.max(
+        ...list.map((x) => (x.scheduleEnabled === 1 ? x.scheduleCreatedAt ?? 0 : 0)),
+      );
+      const from = Math.max(r.lastOkAt ?? 0, r.startedAt, created);
+      if (input.now - from <= w.windowMs) continue;
+      const since = r.lastOkAt === null ? "never backed up" : `last at ${iso(r.lastOkAt)}`;
+      const why = w.intervalMs === null
+        ? `${formatDuration(w.windowMs)} for a plan without a schedule`
+        : `${formatDuration(w.windowMs)}, from the schedule's ${
+          formatDuration(w.intervalMs)
+        } interval`;
+      out.push({
+        subject,
+        title: `No recent backup of ${r.hostName}`,
+        message: `Plan ${r.planName}: no successful backup within ${why} (${since})`,
+        hostId: r.hostId,
+        planId: r.planId,
+        repositoryId: r.repositoryId,
+        jobId: null,
+        link: `/hosts/${r.hostId}`,
+        details: { lastOkAt: r.lastOkAt, windowMs: w.windowMs, intervalMs: w.intervalMs },
+        occurrence: null,
+      });
+    }
+    return out;
+  },
+};
