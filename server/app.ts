@@ -31,6 +31,7 @@ import { repositoriesRoutes } from "./repositories/routes.ts";
 import { jobsRoutes } from "./jobs/routes.ts";
 import { metricsRoutes } from "./metrics/routes.ts";
 import { parseOrThrow } from "./http/validate.ts";
+import { notifyRoutes } from "./notify/routes.ts";
 import type { Logger } from "./log.ts";
 import type { Services } from "./services.ts";
 import type { TlsFacts } from "./settings/service.ts";
@@ -118,6 +119,7 @@ export function appRoutes(deps: AppDeps, isSecure: (c: Context) => boolean): Rou
     ...snapshotsRoutes(s.snapshots),
     ...restoresRoutes(s.restores),
     ...drillsRoutes(s.drills),
+    ...notifyRoutes({ notify: s.notify, push: s.push }),
     ...alertsRoutes(s.alerts),
     ...metricsRoutes({ metrics: s.metrics, tokens: s.tokens }),
   ];

@@ -41,6 +41,9 @@ import { createJobsService } from "./jobs/service.ts";
 import type { JobsService } from "./jobs/service.ts";
 import type { Logger } from "./log.ts";
 import { PROJECT_ROOT } from "./paths.ts";
+import { createNotifyRepo } from "./notify/repo.ts";
+import { createNotifyService } from "./notify/service.ts";
+import { createPushService } from "./notify/push.ts";
 import { createPlansRepo } from "./plans/repo.ts";
 import { createPlansService } from "./plans/service.ts";
 import { createRestoresRepo } from "./restores/repo.ts";
@@ -66,7 +69,9 @@ export function createServices(deps: {
   db: Db;
   clock: Clock;
   redactor: Redactor;
-  config: Pick<Config, "sessionIdleMinutes" | "sessionAbsoluteHours">;
+  config:
+    & Pick<Config, "sessionIdleMinutes" | "sessionAbsoluteHours">
+    & Partial<Pick<Config, "baseUrl">>;
   facts: ApplianceFacts;
   /** The appliance's Ed25519 identity; in-process tests may leave it out for a throwaway one. */
   identity?: ApplianceIdentity;
@@ -224,6 +229,16 @@ export function createServices(deps: {
     dbFile: deps.facts.dbFile,
     startedAt: deps.facts.startedAt,
   });
+  const notifyRepo = createNotifyRepo(db);
+  const notify = createNotifyService({
+    repo: notifyRepo,
+    audit,
+    clock,
+    secretBox,
+    baseUrl: deps.config.baseUrl ?? null,
+    log: deps.log,
+  });
+  const push = createPushService({ repo: notifyRepo, clock, notify });
   const metrics = createMetricsService({
     repo: createMetricsRepo(db),
     clock,
@@ -255,6 +270,8 @@ export function createServices(deps: {
     plans,
     restores,
     drills,
+    notify,
+    push,
   };
 }
 

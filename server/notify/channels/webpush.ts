@@ -1,0 +1,70 @@
+/**
+ * Web Push to one subscription: web-push encrypts the PushPayload to the subscription's keys
+ * (aes128gcm, RFC 8291) and signs the VAPID JWT (RFC 8292); the request itself goes out through
+ * the notifier's fetch rather than web-push's sendNotification(), which insists on https and on
+ * Node's own https module. That keeps one timeout and abort path for every channel, and lets a
+ * test (or an appliance told so with DENO_CERT) trust a local push service's certificate.
+ * 404 and 410 mean the subscription is gone for good (RFC 8030 §7.3): the notifier deletes it.
+ */
+import webpush from "web-push";
+import type { PushPayload } from "../../contract/alerts.ts";
+import type { VapidKeys } from "../vapid.ts";
+import { networkReason, statusReason } from "./http.ts";
+import type { Fetch, SendResult } from "./http.ts";
+
+export interface PushTarget {
+  endpoint: string;
+  p256dh: string;
+  auth: string;
+}
+
+/** A day: an alert older than that on a phone that was off is no longer news. */
+const TTL_SECONDS = 24 * 3600;
+
+export async function sendPush(
+  payload: PushPayload,
+  opts: { target: PushTarget; vapid: VapidKeys; fetch: Fetch; signal: AbortSignal },
+): Promise<SendResult> {
+  const { target, vapid } = opts;
+  const details = webpush.generateRequestDetails(
+    { endpoint: target.endpoint, keys: { p256dh: target.p256dh, auth: target.auth } },
+    JSON.stringify(payload),
+    {
+      vapidDetails: {
+        subject: vapid.subject,
+        publicKey: vapid.publicKey,
+        privateKey: vapid.privateKey,
+      },
+      TTL: TTL_SECONDS,
+      contentEncoding: "aes128gcm",
+      urgency: payload.severity === "critical" ? "high" : "normal",
+      // One pending message per alert at the push service: "recovered" replaces "failed".
+      ...(payload.alertId
+        ? { topic: payload.alertId.replace(/[^A-Za-z0-9_-]/g, "").slice(-32) }
+        : {}),
+    },
+  );
+  let res: Response;
+  try {
+    res = await opts.fetch(details.endpoint, {
+      method: "POST",
+      headers: details.headers as Record<string, string>,
+      body: details.body as unknown as BodyInit,
+      signal: opts.signal,
+      redirect: "manual",
+    });
+  } catch (err) {
+    return { ok: false, status: null, reason: networkReason(err, opts.signal) };
+  }
+  await res.body?.cancel().catch(() => {/* already closed: nothing to release */});
+  if (res.status >= 200 && res.status < 300) return { ok: true, status: res.status, reason: null };
+  if (res.status === 404 || res.status === 410) {
+    return {
+      ok: false,
+      status: res.status,
+      reason: "The push service no longer knows this device",
+      gone: true,
+    };
+  }
+  return { ok: false, status: res.status, reason: statusReason("The push service", res.status) };
+}
