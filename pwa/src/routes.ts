@@ -48,6 +48,13 @@ export const routes: ScreenRoute[] = [
     screen: lazy(() => import("./features/restore/RestoreScreen.tsx")),
   },
   {
+    path: "/alerts",
+    title: "Alerts",
+    access: "viewer",
+    nav: true,
+    screen: lazy(() => import("./features/alerts/AlertsScreen.tsx")),
+  },
+  {
     path: "/plans",
     title: "Plans",
     access: "viewer",
@@ -113,6 +120,12 @@ export const routes: ScreenRoute[] = [
     access: "admin",
     nav: true,
     screen: lazy(() => import("./features/audit/AuditScreen.tsx")),
+  },
+  {
+    path: "/settings/notifications",
+    title: "Notifications",
+    access: "viewer",
+    screen: lazy(() => import("./features/notifications/NotificationsScreen.tsx")),
   },
   {
     path: "/settings",

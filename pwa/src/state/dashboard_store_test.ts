@@ -19,8 +19,13 @@ function memoryCache(): LocalCache & { map: Map<string, Cached<unknown>> } {
 
 const view = (users: number) => ({ users, applianceName: "Cairn" }) as unknown as DashboardView;
 
-function apiReplying(reply: () => Promise<DashboardView>) {
-  return { dashboard: reply } as unknown as CairnApi;
+/** An appliance without the alert engine: /api/alerts is not there. */
+const noAlerts = {
+  get: () => Promise.reject(new ApiError(404, "not_found", "Not found")),
+};
+
+function apiReplying(reply: () => Promise<DashboardView>, client: unknown = noAlerts) {
+  return { dashboard: reply, client } as unknown as CairnApi;
 }
 
 Deno.test("a fresh view is shown and saved with its time", async () => {
@@ -70,4 +75,50 @@ Deno.test("offline with nothing saved says so; an error from the appliance keeps
   assert.equal(store.view.value?.users, 1);
   assert.equal(store.error.value, "Your role does not allow this.");
   assert.equal(store.offline.value, false);
+});
+
+Deno.test("open alerts come with the figures, are kept on the device, and shown offline", async () => {
+  const cache = memoryCache();
+  const active = { alerts: [{ id: "alr_1" }], nextBefore: null, active: { critical: 1 } };
+  const asked: string[] = [];
+  let up = true;
+  const client = {
+    get: (path: string, q: Record<string, unknown>) => {
+      asked.push(`${path}?state=${q.state}`);
+      return Promise.resolve(active);
+    },
+  };
+  const store = createDashboardStore({
+    api: apiReplying(
+      () => up ? Promise.resolve(view(1)) : Promise.reject(new ApiError(0, "offline", "gone")),
+      client,
+    ),
+    cache,
+    now: () => 5,
+  });
+  await store.refresh();
+  assert.deepEqual(asked, ["/api/alerts?state=active"]);
+  assert.deepEqual(store.attention.value, active);
+  assert.deepEqual(cache.map.get("attention"), { value: active, savedAt: 5 });
+
+  const later = createDashboardStore({
+    api: apiReplying(() => Promise.reject(new ApiError(0, "offline", "gone"))),
+    cache,
+  });
+  await later.refresh();
+  assert.deepEqual(later.attention.value, active, "the last alerts open offline");
+  up = false;
+  store.reset();
+  assert.equal(store.attention.value, null);
+});
+
+Deno.test("an appliance without alerts leaves the figures alone", async () => {
+  const store = createDashboardStore({
+    api: apiReplying(() => Promise.resolve(view(2))),
+    cache: memoryCache(),
+  });
+  await store.refresh();
+  assert.equal(store.view.value?.users, 2);
+  assert.equal(store.error.value, null);
+  assert.equal(store.attention.value, null);
 });

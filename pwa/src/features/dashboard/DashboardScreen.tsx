@@ -2,6 +2,7 @@ import { useEffect } from "preact/hooks";
 import type { DashboardView } from "../../../../server/contract/api.ts";
 import { EmptyState } from "../../components/EmptyState.tsx";
 import { formatAgo, formatBytes, formatDuration } from "../../components/format.ts";
+import { lazy } from "../../components/Lazy.tsx";
 import { Notice } from "../../components/Notice.tsx";
 import { PageHeader } from "../../components/PageHeader.tsx";
 import { StatTile } from "../../components/StatTile.tsx";
@@ -9,6 +10,7 @@ import { routes } from "../../routes.ts";
 import { useStores } from "../../state/stores.ts";
 
 const REFRESH_MS = 30_000;
+const NeedsAttention = lazy(() => import("../alerts/NeedsAttention.tsx"));
 
 /** The fleet at a glance: hosts, jobs, and the appliance itself; opens offline from the cache. */
 export function DashboardScreen() {
@@ -43,6 +45,9 @@ export function DashboardScreen() {
       {dashboard.error.value && <Notice kind="error">{dashboard.error.value}</Notice>}
       {view === null && !dashboard.error.value && (
         <p class="loading" aria-busy="true">Loading the fleet…</p>
+      )}
+      {view && dashboard.attention.value && (dashboard.attention.value.alerts.length > 0) && (
+        <NeedsAttention attention={dashboard.attention.value} />
       )}
       {view && <Figures view={view} />}
     </section>

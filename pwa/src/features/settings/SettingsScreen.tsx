@@ -23,6 +23,14 @@ export default function SettingsScreen() {
             <ApplianceCard view={view} onSaved={() => void loaded.reload()} />
             <PasswordForm />
           </div>
+          <section class="card" aria-labelledby="notify-title">
+            <h2 id="notify-title">Notifications</h2>
+            <p class="card__lead">
+              Push notifications on this device, and the channels alerts go to (ntfy, webhooks,
+              email, Gotify, Discord, Slack).
+            </p>
+            <a class="btn btn--secondary" href="/settings/notifications">Notification settings</a>
+          </section>
           <CertificateCard tls={view.tls} />
         </>
       )}

@@ -87,6 +87,7 @@ export function AppShell() {
                 <li key={r.path}>
                   <a href={r.path} aria-current={current(r.path) ? "page" : undefined}>
                     {typeof r.nav === "string" ? r.nav : r.title}
+                    {r.path === "/alerts" && <ActiveAlerts />}
                   </a>
                 </li>
               ))}
@@ -113,5 +114,23 @@ export function AppShell() {
         <RouteView />
       </main>
     </div>
+  );
+}
+
+/** The count of open and acknowledged alerts beside "Alerts" in the navigation. */
+function ActiveAlerts() {
+  const { dashboard } = useStores();
+  const a = dashboard.attention.value?.active;
+  const n = a ? a.critical + a.warning + a.info : 0;
+  if (n === 0) return null;
+  return (
+    <span
+      class={a && a.critical > 0 ? "nav__count nav__count--bad" : "nav__count"}
+      data-testid="alert-count"
+    >
+      <span class="visually-hidden">:</span>
+      {n}
+      <span class="visually-hidden">{n === 1 ? " alert" : " alerts"}</span>
+    </span>
   );
 }
