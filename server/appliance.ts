@@ -113,6 +113,8 @@ export async function startAppliance(
   }, 10 * 60_000);
 
   services.alertEngine.start();
+  // Picks up deliveries a stop left pending; a failure must not keep the appliance down.
+  await services.notify.start().catch((err) => log.error("notifier start failed", { error: err }));
 
   const scheme = serveTls ? "https" : "http";
   const host = config.listen.hostname.includes(":")
@@ -130,6 +132,7 @@ export async function startAppliance(
       stopping ??= (async () => {
         clearInterval(sweep);
         await services.alertEngine.stop();
+        await services.notify.stop();
         services.agentChannel.closeWaiters(); // parked long-polls answer now, not in 30 s
         services.jobs.closeStreams(); // open job streams end, or shutdown would wait for them
         await server.shutdown();

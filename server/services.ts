@@ -239,6 +239,7 @@ export function createServices(deps: {
     log: deps.log,
   });
   const push = createPushService({ repo: notifyRepo, clock, notify });
+  alertEngine.listen(notify.notifier);
   const metrics = createMetricsService({
     repo: createMetricsRepo(db),
     clock,

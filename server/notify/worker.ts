@@ -165,7 +165,13 @@ export function createDeliveryWorker(opts: WorkerOptions) {
       started = false;
       clearTimeout(timer);
       await scanning;
-      await Promise.allSettled([...inFlight.values()]);
+      // An attempt cut off here stays due in the table and is made again after the restart.
+      let t: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        Promise.allSettled([...inFlight.values()]),
+        new Promise((r) => (t = setTimeout(r, 2_000))),
+      ]);
+      clearTimeout(t);
     },
     /** Attempts everything due now and waits for it (tests and shutdown). */
     async drain() {
