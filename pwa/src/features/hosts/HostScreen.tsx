@@ -6,6 +6,7 @@ import { useLoad } from "../../components/use_load.ts";
 import type { ScreenProps } from "../../state/router_store.ts";
 import { useStores } from "../../state/stores.ts";
 import { LoadState } from "../common/LoadState.tsx";
+import { AlwaysOnlineToggle, HostScheduleLine } from "../schedules/HostScheduleLine.tsx";
 import { useAction } from "../common/use_action.ts";
 import { ApprovalActions } from "./ApprovalActions.tsx";
 import {
@@ -116,7 +117,11 @@ function HostDetail(props: { host: HostDetailView; api: HostsApi; onChanged(): v
             <dd>{h.clockSkewMs === null ? "—" : `${(h.clockSkewMs / 1000).toFixed(1)} s`}</dd>
             <dt>Reports waiting</dt>
             <dd>{h.outboxDepth}</dd>
+            {h.enrollment === "approved" && <HostScheduleLine host={h} />}
           </dl>
+          {h.enrollment === "approved" && (
+            <AlwaysOnlineToggle host={h} onChanged={props.onChanged} />
+          )}
         </section>
       </div>
       <section class="card" aria-labelledby="facts-title">

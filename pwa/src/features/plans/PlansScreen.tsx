@@ -7,6 +7,8 @@ import { PageHeader } from "../../components/PageHeader.tsx";
 import { useLoad } from "../../components/use_load.ts";
 import { useStores } from "../../state/stores.ts";
 import { LoadState } from "../common/LoadState.tsx";
+import { createSchedulesApi } from "../../api/schedules_api.ts";
+import { pauseWords } from "../schedules/schedule_words.ts";
 import { STATUS_LABEL, statusBadge } from "../jobs/job_words.ts";
 import type { JobStatus } from "../../../../server/contract/backups.ts";
 
@@ -15,6 +17,7 @@ export default function PlansScreen() {
   const { api, session } = useStores();
   const backups = useMemo(() => createBackupsApi(api.client), [api]);
   const loaded = useLoad(() => backups.plans.list());
+  const paused = useLoad(() => pausedPlans(createSchedulesApi(api.client)));
   const canEdit = session.can("operator");
   const newPlan = canEdit && <a class="btn btn--primary" href="/plans/new">New plan</a>;
   return (
@@ -33,12 +36,28 @@ export default function PlansScreen() {
           </p>
         </EmptyState>
       )}
-      {loaded.data && loaded.data.length > 0 && <PlanTable plans={loaded.data} />}
+      {loaded.data && loaded.data.length > 0 && (
+        <PlanTable plans={loaded.data} paused={paused.data ?? {}} />
+      )}
     </section>
   );
 }
 
-export function PlanTable(props: { plans: PlanView[]; runNow?(plan: PlanView): void }) {
+/** "Paused until …" by plan id, from the plans' schedules (none when schedules are unknown). */
+async function pausedPlans(
+  schedules: ReturnType<typeof createSchedulesApi>,
+): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const s of await schedules.list()) {
+    const words = pauseWords(s.pausedUntil);
+    if (words) out[s.planId] = words;
+  }
+  return out;
+}
+
+export function PlanTable(
+  props: { plans: PlanView[]; runNow?(plan: PlanView): void; paused?: Record<string, string> },
+) {
   return (
     <div class="table-wrap">
       <table>
@@ -63,6 +82,11 @@ export function PlanTable(props: { plans: PlanView[]; runNow?(plan: PlanView): v
               <th scope="row">
                 <a href={`/plans/${encodeURIComponent(p.id)}`}>{p.name}</a>
                 {!p.enabled && <span class="badge">off</span>}
+                {props.paused?.[p.id] && (
+                  <span class="badge badge--warn badge--words" data-testid="plan-paused">
+                    {props.paused[p.id]}
+                  </span>
+                )}
               </th>
               <td>
                 {p.repositoryName} <span class="muted">({p.engine})</span>
