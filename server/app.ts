@@ -28,6 +28,7 @@ import { createStaticFiles } from "./http/static.ts";
 import { installRoutes } from "./install/routes.ts";
 import { plansRoutes } from "./plans/routes.ts";
 import { repositoriesRoutes } from "./repositories/routes.ts";
+import { schedulesRoutes, withSchedulePush } from "./schedules/routes.ts";
 import { jobsRoutes } from "./jobs/routes.ts";
 import { metricsRoutes } from "./metrics/routes.ts";
 import { parseOrThrow } from "./http/validate.ts";
@@ -89,6 +90,12 @@ const WRITE = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 /** Every route of the appliance, in one table for the app, the role matrix and the fuzz test. */
 export function appRoutes(deps: AppDeps, isSecure: (c: Context) => boolean): Route[] {
   const s = deps.services;
+  // Writes to plans, repositories, SSH keys and hosts may change what hosts must run.
+  return withSchedulePush(allRoutes(deps, isSecure), () => s.schedulePush);
+}
+
+function allRoutes(deps: AppDeps, isSecure: (c: Context) => boolean): Route[] {
+  const s = deps.services;
   return [
     route({
       method: "GET",
@@ -119,6 +126,7 @@ export function appRoutes(deps: AppDeps, isSecure: (c: Context) => boolean): Rou
     ...snapshotsRoutes(s.snapshots),
     ...restoresRoutes(s.restores),
     ...drillsRoutes(s.drills),
+    ...schedulesRoutes(s.schedules),
     ...notifyRoutes({ notify: s.notify, push: s.push }),
     ...alertsRoutes(s.alerts),
     ...metricsRoutes({ metrics: s.metrics, tokens: s.tokens }),

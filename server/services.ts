@@ -48,6 +48,10 @@ import { createPlansRepo } from "./plans/repo.ts";
 import { createPlansService } from "./plans/service.ts";
 import { createRestoresRepo } from "./restores/repo.ts";
 import { createRestoresService } from "./restores/service.ts";
+import { adoptScheduled, createAdoptRepo } from "./schedules/adopt.ts";
+import { createSchedulePush } from "./schedules/push.ts";
+import { createSchedulesRepo } from "./schedules/repo.ts";
+import { createSchedulesService } from "./schedules/service.ts";
 import { createRepositoriesRepo } from "./repositories/repo.ts";
 import { createRepositoriesService } from "./repositories/service.ts";
 import { createSecretBox } from "./secrets/box.ts";
@@ -121,6 +125,8 @@ export function createServices(deps: {
   const secretBox = deps.secretBox ??
     createSecretBox(crypto.getRandomValues(new Uint8Array(32)));
   const hostsRepo = createHostsRepo(db);
+  const schedulesRepo = createSchedulesRepo(db);
+  const adoptRepo = createAdoptRepo(db);
   // The channel calls back into jobs (job reports) and jobs queue commands on the channel.
   let jobsRef: JobsService | null = null;
   const agentChannel = createAgentChannelService({
@@ -140,6 +146,8 @@ export function createServices(deps: {
     identity,
     clock,
     onJobReports: (hostId, reports) => jobsRef?.applyReports(hostId, reports) ?? Promise.resolve(),
+    adoptScheduled: (hostId, reports, now) => adoptScheduled(adoptRepo, { hostId, reports, now }),
+    onScheduleApplied: (hostId, body) => schedules.applied(hostId, body, clock.now()),
   });
   let indexRef: IndexApiService | null = null;
   let drillsRef: DrillsService | null = null;
@@ -201,6 +209,20 @@ export function createServices(deps: {
   });
   const plans = createPlansService({ repo: createPlansRepo(db), secretBox, clock, redactor });
   const restores = createRestoresService({ repo: createRestoresRepo(db), jobs, audit, clock });
+  const schedulePush = createSchedulePush({
+    repo: schedulesRepo,
+    spec: { repo: createJobsRepo(db), secretBox, identity, now: () => clock.now() },
+    clock,
+    queue: (actor, hostId, cmd) => agentChannel.queueCommand(actor, hostId, cmd),
+    log: deps.log,
+  });
+  const schedules = createSchedulesService({
+    repo: schedulesRepo,
+    audit,
+    clock,
+    push: schedulePush,
+    log: deps.log,
+  });
   const drills = drillsRef = createDrillsService({
     repo: createDrillsRepo(db),
     jobs,
@@ -269,6 +291,8 @@ export function createServices(deps: {
     sshKeys,
     repositories,
     plans,
+    schedules,
+    schedulePush,
     restores,
     drills,
     notify,

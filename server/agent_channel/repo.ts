@@ -28,6 +28,23 @@ export interface ReportGroup {
   commandAcks: string[];
   facts: Record<string, unknown> | null;
   now: number;
+  /** Runs the agent fired from its schedule, made job rows before the reports go in. */
+  adopt?: AdoptedJob[];
+}
+
+/** A job row made from a `job.scheduled` report (server/schedules/adopt.ts decides). */
+export interface AdoptedJob {
+  id: string;
+  hostId: string;
+  repositoryId: string;
+  planId: string;
+  kind: string;
+  exclusive: boolean;
+  options: Record<string, unknown>;
+  scheduleId: string;
+  scheduledFor: number;
+  firedAt: number;
+  receivedAt: number;
 }
 
 export interface StoredReport {
@@ -170,12 +187,17 @@ export function createAgentChannelRepo(db: Db) {
         .executeTakeFirst();
       return row && toCommand(row);
     },
-    /** The job ids among `jobIds` that a command of this host names. */
+    /**
+     * The job ids among `jobIds` that a command of this host names, or that this host fired
+     * from its schedule (adopted earlier).
+     */
     async knownJobIds(hostId: string, jobIds: string[]): Promise<Set<string>> {
       if (jobIds.length === 0) return new Set();
       const rows = await db.selectFrom("agent_commands").select("job_id").distinct()
         .where("host_id", "=", hostId).where("job_id", "in", jobIds).execute();
-      return new Set(rows.map((r) => r.job_id!));
+      const fired = await db.selectFrom("jobs").select("id").where("host_id", "=", hostId)
+        .where("trigger", "=", "schedule").where("id", "in", jobIds).execute();
+      return new Set([...rows.map((r) => r.job_id!), ...fired.map((r) => r.id)]);
     },
     /**
      * Stores the report batches of several hosts and applies their side effects in one
@@ -188,6 +210,25 @@ export function createAgentChannelRepo(db: Db) {
       return db.transaction().execute(async (trx) => {
         const out: Array<{ foreign: Set<string>; inserted: number }> = [];
         for (const g of groups) {
+          for (const j of g.adopt ?? []) {
+            await trx.insertInto("jobs").values({
+              id: j.id,
+              host_id: j.hostId,
+              repository_id: j.repositoryId,
+              plan_id: j.planId,
+              kind: j.kind,
+              exclusive: j.exclusive ? 1 : 0,
+              status: "sent",
+              options: JSON.stringify(j.options),
+              trigger: "schedule",
+              created_by: "schedule",
+              created_at: j.firedAt,
+              sent_at: j.firedAt,
+              log_lines: 0,
+              schedule_id: j.scheduleId,
+              scheduled_for: j.scheduledFor,
+            }).onConflict((oc) => oc.column("id").doNothing()).execute();
+          }
           const r = await trx.insertInto("agent_reports").values(g.reports.map((x) => ({
             id: x.id,
             host_id: x.hostId,

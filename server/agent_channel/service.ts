@@ -22,7 +22,13 @@ import type { ApplianceIdentity } from "./identity.ts";
 import { createGroupCommitter } from "./group_commit.ts";
 import { jobIdsOf, parseReports, sortReports } from "./ingest.ts";
 import { sealForAgent } from "./seal.ts";
-import type { AgentChannelRepo, QueuedCommand, ReportGroup, StoredReport } from "./repo.ts";
+import type {
+  AdoptedJob,
+  AgentChannelRepo,
+  QueuedCommand,
+  ReportGroup,
+  StoredReport,
+} from "./repo.ts";
 import { stateError } from "./sessions.ts";
 import type { AgentPrincipal, AgentSessions } from "./sessions.ts";
 import type { Waiters } from "./waiters.ts";
@@ -57,6 +63,17 @@ export function createAgentChannelService(deps: {
    * reports are stored and acknowledged either way.
    */
   onJobReports?(hostId: string, reports: StoredReport[]): Promise<void>;
+  /**
+   * `job.scheduled` reports naming a job this host has no command for: the runs it fired from
+   * its schedule. Returns the job rows to make (in the batch's transaction) and the refusals.
+   */
+  adoptScheduled?(
+    hostId: string,
+    reports: Report[],
+    now: number,
+  ): Promise<{ jobs: AdoptedJob[]; refused: IngestResponse["refused"] }>;
+  /** A `schedule.applied` report was stored (the host's acknowledged document version). */
+  onScheduleApplied?(hostId: string, body: Record<string, unknown>): Promise<void>;
 }) {
   const { repo, hosts, waiters, identity, clock } = deps;
   const lastContactWrite = new Map<string, number>();
@@ -201,7 +218,9 @@ export function createAgentChannelService(deps: {
       const now = clock.now();
       const { parsed, refused } = parseReports(raw);
       const known = await repo.knownJobIds(agent.hostId, jobIdsOf(parsed));
-      const sorted = sortReports(parsed, known);
+      const adopt = await adoptFired(agent.hostId, parsed, known, now);
+      refused.push(...adopt.refused);
+      const sorted = sortReports(parsed.filter((r) => !adopt.refusedIds.has(r.id)), known);
       refused.push(...sorted.refused);
       const all: StoredReport[] = sorted.accepted.map((r) => ({
         ...r,
@@ -228,6 +247,7 @@ export function createAgentChannelService(deps: {
           commandAcks,
           facts,
           now,
+          adopt: adopt.jobs,
         });
         duplicates = accepted.length - foreign.size - inserted;
         for (const r of accepted) {
@@ -244,6 +264,13 @@ export function createAgentChannelService(deps: {
       }
       touch(agent.hostId, ip);
       if (alerts.length > 0) await recordAlerts(agent, alerts, ip);
+      for (const r of accepted) {
+        if (r.kind === "schedule.applied" && r.jobId === null && deps.onScheduleApplied) {
+          await deps.onScheduleApplied(agent.hostId, r.body).catch(() => {
+            // stored; the drift shows until the agent's next acknowledgement
+          });
+        }
+      }
       const signature = await identity.signer.sign(
         SIGN_CONTEXT.acks,
         ackFields(identity.applianceId, agent.publicKey, { acked, refused }),
@@ -282,6 +309,19 @@ export function createAgentChannelService(deps: {
     closeWaiters: () => waiters.closeAll(),
     parkedPolls: () => waiters.count(),
   };
+
+  /** Scheduled runs this host fired: adopted ones join `known`; refused ones are named. */
+  async function adoptFired(hostId: string, parsed: Report[], known: Set<string>, now: number) {
+    const fired = parsed.filter((r) =>
+      r.kind === "job.scheduled" && r.jobId !== null && !known.has(r.jobId)
+    );
+    if (fired.length === 0 || !deps.adoptScheduled) {
+      return { jobs: [], refused: [], refusedIds: new Set<string>() };
+    }
+    const a = await deps.adoptScheduled(hostId, fired, now);
+    for (const j of a.jobs) known.add(j.id);
+    return { ...a, refusedIds: new Set(a.refused.map((r) => r.id)) };
+  }
 
   async function recordAlerts(agent: AgentPrincipal, alerts: Report[], ip: string) {
     const host = await hosts.findHostById(agent.hostId);

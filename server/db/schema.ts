@@ -9,6 +9,7 @@ import type { BackupTables } from "./schema_backups.ts";
 import type { DrillTables } from "./schema_drills.ts";
 import type { NotifyTables } from "./schema_notify.ts";
 import type { RestoreTables } from "./schema_restores.ts";
+import type { ScheduleTables } from "./schema_schedules.ts";
 import type { SnapshotIndexTables } from "./schema_snapshot_index.ts";
 
 export type Role = "admin" | "operator" | "viewer";
@@ -88,7 +89,8 @@ export interface Database
     BackupTables,
     RestoreTables,
     DrillTables,
-    NotifyTables {
+    NotifyTables,
+    ScheduleTables {
   users: UsersTable;
   sessions: SessionsTable;
   api_tokens: ApiTokensTable;

@@ -49,6 +49,8 @@ export interface PlansTable {
   retention: string;
   hooks_sealed: string | null;
   enabled: number;
+  /** ms; PAUSED_INDEFINITELY for "until resumed"; null when not paused (0007). */
+  paused_until?: number | null;
   created_by: string;
   created_at: number;
   updated_at: number;
@@ -88,6 +90,9 @@ export interface JobsTable {
   result: string | null;
   snapshot_id: string | null;
   log_lines: number;
+  /** The schedule a run an agent fired came from, and the run time it stands for (0007). */
+  schedule_id: string | null;
+  scheduled_for: number | null;
 }
 
 export interface SnapshotsTable {

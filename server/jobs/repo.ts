@@ -230,10 +230,13 @@ export function createJobsRepo(db: Db) {
         }
       });
     },
-    /** Sent jobs whose job.run command was never queued (a stop between the two) go back. */
+    /**
+     * Sent jobs whose job.run command was never queued (a stop between the two) go back. Runs an
+     * agent fired from its schedule never had one and stay as they are.
+     */
     async requeueUnsent(): Promise<number> {
       const r = await db.updateTable("jobs").set({ status: "queued", sent_at: null })
-        .where("status", "=", "sent")
+        .where("status", "=", "sent").where("trigger", "!=", "schedule")
         .where((eb) =>
           eb.not(eb.exists(
             eb.selectFrom("agent_commands").select("agent_commands.id")

@@ -37,7 +37,16 @@ export interface SpecDeps {
   now(): number;
 }
 
-export async function buildJobSpec(deps: SpecDeps, job: Job, host: HostRecord): Promise<JobSpec> {
+/**
+ * `secretPrefix` names the sealed secrets (default: the job id); a schedule's spec, made once for
+ * every run the agent fires, uses `sch-<scheduleId>`.
+ */
+export async function buildJobSpec(
+  deps: SpecDeps,
+  job: Job,
+  host: HostRecord,
+  opts: { secretPrefix?: string } = {},
+): Promise<JobSpec> {
   const repository = await deps.repo.findRepository(job.repositoryId);
   if (!repository) throw new SpecError("The repository was removed");
   const seal = async (suffix: string, sealed: string): Promise<SealedSecret> => {
@@ -50,7 +59,7 @@ export async function buildJobSpec(deps: SpecDeps, job: Job, host: HostRecord): 
     return await sealForAgent(deps.identity, {
       agentKey: host.publicKey,
       boxPublicKey: host.boxPublicKey,
-      name: `${job.id}-${suffix}`,
+      name: `${opts.secretPrefix ?? job.id}-${suffix}`,
       plaintext,
       now: deps.now(),
     });

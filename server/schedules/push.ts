@@ -1,0 +1,245 @@
+/**
+ * The push: each approved host gets its schedule document (schedule.put) with a version, and a
+ * new version only when what it would run changed. The content hash is taken over the at-rest
+ * inputs (schedule fields, the plan's and repository's stored columns including their sealed
+ * values, the host's keys), so nothing is sealed, built or written while nothing changed; the
+ * specs with secrets sealed to the host are built only for hosts whose hash moved.
+ *
+ * Runs on a timer and after writes that may change a document (a cheap dirty flag): schedules,
+ * plans, repositories, SSH keys, host approval and tags all end up here.
+ */
+import type { Actor } from "../audit/service.ts";
+import type { Clock } from "../clock.ts";
+import { isExclusive, kindFitsEngine } from "../contract/jobs.ts";
+import { REPOSITORY_WIDE_KINDS } from "../contract/schedules.ts";
+import type { ScheduleDocument, ScheduleEntry, ScheduleKind } from "../contract/schedules.ts";
+import { sha256Hex } from "../ids.ts";
+import type { Logger } from "../log.ts";
+import type { Job } from "../jobs/repo.ts";
+import { buildJobSpec } from "../jobs/spec.ts";
+import type { SpecDeps } from "../jobs/spec.ts";
+import type { PushHostRow, PushPlanRow, ScheduleRecord, SchedulesRepo } from "./repo.ts";
+
+export const SCHEDULE_JOB_PLACEHOLDER = "job_schedule";
+const ACTOR: Actor = { type: "system", id: null, name: "schedules", ip: null };
+
+export interface PushDeps {
+  repo: SchedulesRepo;
+  spec: SpecDeps;
+  clock: Clock;
+  queue(
+    actor: Actor,
+    hostId: string,
+    cmd: { kind: string; args: Record<string, unknown> },
+  ): Promise<unknown>;
+  log?: Logger;
+}
+
+/** The options a scheduled run of each kind carries (forget never prunes; check reads no data). */
+export function scheduledOptions(kind: ScheduleKind): Record<string, unknown> {
+  if (kind === "forget") return { prune: false };
+  return {};
+}
+
+/** This host's fixed delay for a schedule: a stable hash of (host, schedule), in seconds. */
+export function jitterSeconds(hostId: string, scheduleId: string, jitterMinutes: number): number {
+  if (jitterMinutes <= 0) return 0;
+  const h = sha256Hex(`${hostId}\u0000${scheduleId}`);
+  return parseInt(h.slice(0, 12), 16) % (jitterMinutes * 60 + 1);
+}
+
+interface Planned {
+  schedule: ScheduleRecord;
+  plan: PushPlanRow;
+  jitter: number;
+}
+
+/** The host that runs a repository-wide kind: the plan's host, or the first tagged host by name. */
+export function runnerFor(plan: PushPlanRow, hosts: PushHostRow[]): string | null {
+  if (plan.targetHostId) {
+    return hosts.some((h) => h.id === plan.targetHostId) ? plan.targetHostId : null;
+  }
+  return hosts.find((h) => h.tags.includes(plan.targetTag ?? "\u0000"))?.id ?? null;
+}
+
+function targets(plan: PushPlanRow, host: PushHostRow): boolean {
+  return plan.targetHostId ? plan.targetHostId === host.id : host.tags.includes(plan.targetTag!);
+}
+
+export function createSchedulePush(deps: PushDeps) {
+  const { repo, clock } = deps;
+  let dirty = true;
+  let running: Promise<{ pushed: number }> | null = null;
+  let timer: ReturnType<typeof setInterval> | null = null;
+
+  /** Which schedules each host runs (enabled schedules of enabled plans, runners settled). */
+  async function plan(): Promise<{ byHost: Map<string, Planned[]>; hosts: PushHostRow[] }> {
+    const [schedules, plans, hosts] = await Promise.all([
+      repo.list(),
+      repo.pushPlans(),
+      repo.approvedHosts(),
+    ]);
+    const plansById = new Map(plans.map((p) => [p.id, p]));
+    const runnerChanges: Array<{ id: string; runnerHostId: string | null }> = [];
+    const byHost = new Map<string, Planned[]>(hosts.map((h) => [h.id, []]));
+    const tagged = new Map<string, PushHostRow[]>();
+    for (const h of hosts) {
+      for (const t of h.tags) tagged.set(t, [...(tagged.get(t) ?? []), h]);
+    }
+    for (const s of schedules) {
+      const p = plansById.get(s.planId);
+      if (!p) continue;
+      const wide = REPOSITORY_WIDE_KINDS.includes(s.kind);
+      const runner = wide ? runnerFor(p, hosts) : null;
+      if (wide && runner !== s.runnerHostId) runnerChanges.push({ id: s.id, runnerHostId: runner });
+      if (!s.enabled || !p.enabled) continue;
+      if (!kindFitsEngine(p.engine, s.kind)) continue;
+      if (s.kind === "forget" && !p.hasRetention) continue;
+      const runOn = wide
+        ? (runner ? [runner] : [])
+        : p.targetHostId
+        ? (byHost.has(p.targetHostId) ? [p.targetHostId] : [])
+        : (tagged.get(p.targetTag ?? "") ?? []).map((h) => h.id);
+      for (const hostId of runOn) {
+        byHost.get(hostId)!.push({
+          schedule: s,
+          plan: p,
+          jitter: jitterSeconds(hostId, s.id, s.jitterMinutes),
+        });
+      }
+    }
+    await repo.setRunners(runnerChanges);
+    return { byHost, hosts };
+  }
+
+  function contentHash(host: PushHostRow, entries: Planned[]): string {
+    const parts = [host.id, host.publicKey, host.boxPublicKey];
+    for (const e of entries) {
+      const s = e.schedule;
+      parts.push(
+        [s.id, s.kind, s.cron, s.timeZone, e.jitter, s.catchUp, e.plan.pausedUntil, e.plan.id]
+          .join("\u0002"),
+        e.plan.fingerprint,
+      );
+    }
+    return sha256Hex(parts.join("\u0003"));
+  }
+
+  async function entryOf(host: PushHostRow, e: Planned): Promise<ScheduleEntry> {
+    const s = e.schedule;
+    const engine = e.plan.engine;
+    const job = {
+      id: SCHEDULE_JOB_PLACEHOLDER,
+      hostId: host.id,
+      repositoryId: e.plan.repositoryId,
+      planId: e.plan.id,
+      kind: s.kind,
+      exclusive: isExclusive(engine, s.kind),
+      options: scheduledOptions(s.kind),
+    } as Job;
+    const spec = await buildJobSpec(deps.spec, job, {
+      ...host,
+      state: "approved",
+      lastSeenAt: null,
+    }, {
+      secretPrefix: `sch-${s.id}`,
+    });
+    return {
+      scheduleId: s.id,
+      planId: e.plan.id,
+      kind: s.kind,
+      cron: s.cron,
+      timeZone: s.timeZone,
+      jitterSeconds: e.jitter,
+      catchUp: s.catchUp,
+      pausedUntil: e.plan.pausedUntil,
+      spec,
+    };
+  }
+
+  async function pushHost(host: PushHostRow, entries: Planned[], hash: string): Promise<void> {
+    const built: ScheduleEntry[] = [];
+    for (const e of entries) {
+      try {
+        built.push(await entryOf(host, e));
+      } catch (err) {
+        // A spec that cannot be built (a secret that no longer opens) leaves that entry out;
+        // the rest of the host's schedule still goes.
+        deps.log?.warn("schedule entry left out", {
+          hostId: host.id,
+          scheduleId: e.schedule.id,
+          error: err,
+        });
+      }
+    }
+    const now = clock.now();
+    const version = await repo.bumpPushed(host.id, hash, now);
+    const doc: ScheduleDocument = { version, hostId: host.id, issuedAt: now, entries: built };
+    await repo.dropUnackedPuts(host.id);
+    await deps.queue(ACTOR, host.id, {
+      kind: "schedule.put",
+      args: doc as unknown as Record<string, unknown>,
+    });
+  }
+
+  async function reconcileOnce(): Promise<{ pushed: number }> {
+    dirty = false;
+    const { byHost, hosts } = await plan();
+    const states = await repo.hostSchedules();
+    let pushed = 0;
+    for (const host of hosts) {
+      const entries = byHost.get(host.id) ?? [];
+      const hash = contentHash(host, entries);
+      if (states.get(host.id)?.contentHash === hash) continue;
+      await pushHost(host, entries, hash);
+      pushed++;
+    }
+    return { pushed };
+  }
+
+  /** One reconcile at a time; a call while one runs waits for it and runs again if dirty. */
+  function reconcile(): Promise<{ pushed: number }> {
+    if (running) {
+      dirty = true;
+      return running.then(() => (running ? running : reconcile()));
+    }
+    running = (async () => {
+      try {
+        let total = 0;
+        do total += (await reconcileOnce()).pushed; while (dirty);
+        return { pushed: total };
+      } finally {
+        running = null;
+      }
+    })();
+    return running;
+  }
+
+  return {
+    reconcile,
+    /** Something a document depends on changed: reconcile soon (errors go to the log). */
+    markDirty() {
+      dirty = true;
+      queueMicrotask(() => {
+        if (!running) {
+          reconcile().catch((err) => deps.log?.warn("schedule push failed", { error: err }));
+        }
+      });
+    },
+    start(intervalMs = 30_000) {
+      if (timer) return;
+      timer = setInterval(() => {
+        reconcile().catch((err) => deps.log?.warn("schedule push failed", { error: err }));
+      }, intervalMs);
+    },
+    async stop() {
+      if (timer) clearInterval(timer);
+      timer = null;
+      await running?.catch(() => {});
+    },
+  };
+}
+
+export type SchedulePush = ReturnType<typeof createSchedulePush>;
+
+export { targets as planTargetsHost };
