@@ -18,9 +18,9 @@ export interface SmtpConfig {
   to: string[];
 }
 
+/** ASCII on purpose: an encoded-word subject is harder to filter on in a mail client. */
 export function smtpSubject(m: Message): string {
-  const sign = m.event === "resolved" ? "[Cairn] ✔" : m.event === "test" ? "[Cairn]" : "[Cairn] ✖";
-  return `${sign} ${m.title}`;
+  return `[Cairn] ${m.title}`;
 }
 
 function refusal(err: { responseCode?: number; response?: string; code?: string }): string {
