@@ -42,6 +42,8 @@ import { snapshotsRoutes } from "./snapshots/routes.ts";
 import { restoresRoutes } from "./restores/routes.ts";
 import { drillsRoutes } from "./drills/routes.ts";
 import { tokensRoutes } from "./tokens/routes.ts";
+import { replicationRoutes } from "./replication/routes.ts";
+import type { ReplicationService } from "./replication/service.ts";
 import { usersRoutes } from "./users/routes.ts";
 
 export interface AppDeps {
@@ -52,6 +54,8 @@ export interface AppDeps {
   services: Services;
   version: string;
   role(): "primary" | "standby";
+  /** Standby replication; in-process tests may leave it out (the appliance is then a primary). */
+  replication?: ReplicationService;
   tls: TlsFacts;
   /** The direct peer's address, from the runtime's connection info. */
   peer(c: Context): string;
@@ -86,6 +90,7 @@ const SECURITY_HEADERS: Record<string, string> = {
 
 const REQUEST_ID = /^[A-Za-z0-9_.-]{8,64}$/;
 const WRITE = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+const STANDBY_WRITES = /^\/api\/(replication\/|auth\/login$|auth\/logout$)/;
 
 /** Every route of the appliance, in one table for the app, the role matrix and the fuzz test. */
 export function appRoutes(deps: AppDeps, isSecure: (c: Context) => boolean): Route[] {
@@ -126,6 +131,7 @@ function allRoutes(deps: AppDeps, isSecure: (c: Context) => boolean): Route[] {
     ...snapshotsRoutes(s.snapshots),
     ...restoresRoutes(s.restores),
     ...drillsRoutes(s.drills),
+    ...(deps.replication ? replicationRoutes(deps.replication) : []),
     ...schedulesRoutes(s.schedules),
     ...notifyRoutes({ notify: s.notify, push: s.push }),
     ...alertsRoutes(s.alerts),
@@ -164,6 +170,15 @@ export function createApp(deps: AppDeps) {
       ms: Math.round((performance.now() - started) * 10) / 10,
       ip: c.get("ip"),
     });
+  });
+
+  // A standby answers every write with one 409 naming the primary (agents then try the other
+  // address); signing in and out stay open so its UI can be read, and replication has its own.
+  app.use("/api/*", (c, next) => {
+    if (WRITE.has(c.req.method) && !STANDBY_WRITES.test(c.req.path)) {
+      deps.replication?.assertWritable();
+    }
+    return next();
   });
 
   app.use("/api/*", async (c, next) => {

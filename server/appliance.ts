@@ -14,7 +14,9 @@ import { defaultMigrationsDir, loadMigrations, migrate } from "./db/migrate.ts";
 import { createLogger, createStdoutSink } from "./log.ts";
 import type { LogSink } from "./log.ts";
 import type { Runtime } from "./runtime.ts";
-import { createSecretBox, loadOrCreateKey } from "./secrets/box.ts";
+import { loadOrCreateKey } from "./secrets/box.ts";
+import { createRekeyableBox } from "./replication/rekeyable_box.ts";
+import { dropReplicationTriggers, openReplication } from "./replication/startup.ts";
 import { createRedactor } from "./secrets/redact.ts";
 import { loadOrCreateIdentity } from "./agent_channel/identity.ts";
 import { createServices } from "./services.ts";
@@ -41,11 +43,26 @@ export async function startAppliance(
   const dataDir = resolve(config.dataDir);
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   const dbFile = join(dataDir, "cairn.db");
-  const result = await migrate(dbFile, await loadMigrations(defaultMigrationsDir()));
+  const migrations = await loadMigrations(defaultMigrationsDir());
+  dropReplicationTriggers(dbFile); // built again for the role once the schema is final
+  const result = await migrate(dbFile, migrations);
   if (result.applied.length > 0) log.info("migrations applied", { applied: result.applied });
   // Made at first start, so the key exists before the first secret does.
-  const secretBox = createSecretBox(await loadOrCreateKey(join(dataDir, "secret.key")));
+  const secretBox = createRekeyableBox(await loadOrCreateKey(join(dataDir, "secret.key")));
   const identity = await loadOrCreateIdentity(join(dataDir, "identity.json"));
+  // Before anything serves: the triggers must match the role (capture, or the standby's guard).
+  let onPromoted: (e: { epoch: number; by: string }) => void = () => {};
+  const replication = openReplication({
+    dbFile,
+    dataDir,
+    identity,
+    secretBox,
+    migrations,
+    now: () => clock.now(),
+    log,
+    config,
+    onPromoted: (e) => onPromoted(e),
+  });
 
   let tls: TlsFacts = { enabled: false, caCertPem: null, caFingerprint: null, hostnames: [] };
   let serveTls: { cert: string; key: string } | undefined;
@@ -95,7 +112,8 @@ export async function startAppliance(
     log,
     services,
     version: VERSION,
-    role: () => "primary",
+    role: () => replication.service.role(),
+    replication: replication.service,
     tls,
     peer: runtime.peer,
   });
@@ -116,12 +134,18 @@ export async function startAppliance(
   // Picks up deliveries a stop left pending; a failure must not keep the appliance down.
   await services.notify.start().catch((err) => log.error("notifier start failed", { error: err }));
 
+  onPromoted = (e) =>
+    void services.audit.record({ type: "user", id: null, name: e.by, ip: null }, {
+      action: "replication.promoted",
+      details: { epoch: e.epoch },
+    }).catch((err) => log.warn("promotion not audited", { error: err }));
   const scheme = serveTls ? "https" : "http";
   const host = config.listen.hostname.includes(":")
     ? `[${config.listen.hostname}]`
     : config.listen.hostname;
   const url = `${scheme}://${host === "0.0.0.0" ? "localhost" : host}:${server.port}`;
 
+  replication.service.start(url);
   let stopping: Promise<void> | null = null;
   return {
     port: server.port,
@@ -135,6 +159,7 @@ export async function startAppliance(
         await services.notify.stop();
         services.agentChannel.closeWaiters(); // parked long-polls answer now, not in 30 s
         services.jobs.closeStreams(); // open job streams end, or shutdown would wait for them
+        await replication.close(); // the standby loop and parked long-polls end first
         await server.shutdown();
         await indexConn.close();
         await close();

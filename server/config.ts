@@ -23,6 +23,10 @@ export interface Config {
   sessionAbsoluteHours: number;
   maxBodyBytes: number;
   pwaDir: string;
+  /** Standby replication: the primary's URL, for an appliance that starts as its standby. */
+  standbyOf: string | null;
+  /** The one-time code made on the primary; used once, at the first start as a standby. */
+  pairingCode: string | null;
 }
 
 export class ConfigError extends Error {
@@ -99,8 +103,16 @@ export function readConfig(env: Record<string, string | undefined>): Config {
   if (adminPassword !== null && adminPassword.length < 10) {
     throw new ConfigError("CAIRN_ADMIN_PASSWORD", "must be at least 10 characters");
   }
+  const standbyOf = env.CAIRN_STANDBY_OF || null;
+  if (
+    standbyOf !== null && !v.is(v.pipe(v.string(), v.url(), v.regex(/^https?:\/\//)), standbyOf)
+  ) {
+    throw new ConfigError("CAIRN_STANDBY_OF", "expected the primary's http:// or https:// URL");
+  }
   return {
     listen,
+    standbyOf,
+    pairingCode: env.CAIRN_PAIRING_CODE || null,
     dataDir: env.CAIRN_DATA_DIR || "./data",
     baseUrl,
     trustedProxies,
