@@ -83,6 +83,7 @@ export function createAlertEngine(deps: {
   let lastLookAt: number | null = null;
   let timer: ReturnType<typeof setInterval> | null = null;
   let tickQueued = false;
+  const lastJudged = new Map<AlertRule, number>();
   const pendingJobs = new Set<string>();
   let jobsQueued = false;
 
@@ -156,6 +157,13 @@ export function createAlertEngine(deps: {
       const rule = r.rule as AlertRule;
       const evaluator = EVALUATORS[rule];
       if (!evaluator || !r.enabled || (opts.rules && !opts.rules.includes(rule))) continue;
+      const last = lastJudged.get(rule);
+      if (
+        !opts.rules && evaluator.everyMs && last !== undefined && now - last < evaluator.everyMs
+      ) {
+        continue;
+      }
+      lastJudged.set(rule, now);
       const open = await repo.listOpen(rule);
       const findings = await evaluator.evaluate(queries, {
         now,

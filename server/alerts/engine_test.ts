@@ -196,6 +196,9 @@ Deno.test("backup_stale follows the schedule's interval; paused plans and disabl
     await setPlanPaused(s.t.db, s.plan, s.clock.now() + 4 * H);
     await sql`UPDATE schedules SET enabled = 0 WHERE plan_id = ${lp}`.execute(s.t.db);
     await s.engine.tick();
+    assert.equal((await stale()).length, 2, "judged at most every 5 minutes by ticks");
+    s.clock.advance(5 * 60_000);
+    await s.engine.tick();
     assert.deepEqual(await stale(), []);
     assert.equal(s.events.filter((e) => e.type === "resolved").length, 2);
 

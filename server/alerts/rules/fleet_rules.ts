@@ -132,6 +132,9 @@ export function staleWindowMs(
 export const backupStaleRule: RuleEvaluator = {
   rule: "backup_stale",
   trigger: "tick",
+  // Windows are an hour and more: five minutes' resolution is plenty, and this is the rule
+  // that reads every host and plan.
+  everyMs: 5 * 60_000,
   async evaluate(q, input) {
     const rows = await q.stalePairs(input.now);
     const byPair = new Map<string, StalePairRow[]>();

@@ -185,17 +185,20 @@ export function createRuleQueries(db: Db) {
       const r = await sql<SnapshotPairRow>`
         WITH cand(host_id, plan_id) AS (
           SELECT host_id, plan_id FROM snapshots
-            WHERE time >= ${c.since} AND host_id IS NOT NULL AND plan_id IS NOT NULL
+            WHERE repository_id IN (SELECT id FROM repositories) AND time >= ${c.since}
+              AND host_id IS NOT NULL AND plan_id IS NOT NULL
           UNION SELECT host_id, plan_id FROM jobs
             WHERE id IN (SELECT value FROM json_each(${json(c.jobIds)})) AND kind = 'backup'
               AND plan_id IS NOT NULL
           UNION SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]')
             FROM json_each(${json(c.pairs)})
         ),
+        -- CROSS JOIN keeps SQLite from scanning every snapshot for a few candidates.
         ranked AS (
           SELECT s.host_id, s.plan_id, s.repository_id, s.snapshot_id, s.time, s.size_bytes,
             ROW_NUMBER() OVER (PARTITION BY s.host_id, s.plan_id ORDER BY s.time DESC) AS rn
-          FROM cand JOIN snapshots s ON s.host_id = cand.host_id AND s.plan_id = cand.plan_id
+          FROM cand CROSS JOIN snapshots s
+            ON s.host_id = cand.host_id AND s.plan_id = cand.plan_id
           WHERE s.size_bytes IS NOT NULL
         )
         SELECT ranked.host_id AS hostId, h.name AS hostName, ranked.plan_id AS planId,

@@ -41,6 +41,8 @@ export interface RuleEvaluator {
   rule: AlertRule;
   /** "jobs": re-judged at once when a job ends, besides every tick. */
   trigger: "tick" | "jobs";
+  /** Judged at most this often by ticks (a rule whose windows are hours long). */
+  everyMs?: number;
   evaluate(q: RuleQueries, input: RuleInput): Promise<Finding[]>;
 }
 
