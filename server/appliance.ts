@@ -51,7 +51,8 @@ export async function startAppliance(
   const secretBox = createRekeyableBox(await loadOrCreateKey(join(dataDir, "secret.key")));
   const identity = await loadOrCreateIdentity(join(dataDir, "identity.json"));
   // Before anything serves: the triggers must match the role (capture, or the standby's guard).
-  let onPromoted: (e: { epoch: number; by: string }) => void = () => {};
+  let onRoleChange: (role: "primary" | "standby", e: { epoch: number; by: string }) => void =
+    () => {};
   const replication = openReplication({
     dbFile,
     dataDir,
@@ -61,7 +62,7 @@ export async function startAppliance(
     now: () => clock.now(),
     log,
     config,
-    onPromoted: (e) => onPromoted(e),
+    onRoleChange: (role, e) => onRoleChange(role, e),
   });
 
   let tls: TlsFacts = { enabled: false, caCertPem: null, caFingerprint: null, hostnames: [] };
@@ -101,7 +102,12 @@ export async function startAppliance(
   });
   await services.index.recover().catch((err) => log.error("index recovery failed", { error: err }));
   // Recovery of jobs cut off by a stop; a failure here must not keep the appliance down.
-  await services.jobs.start().catch((err) => log.error("job recovery failed", { error: err }));
+  await replication.service.settle(); // a primary replaced while it was down fences itself here
+  // Only a primary runs it: a standby's writes to replicated tables are dropped (replication).
+  const isPrimary = () => replication.service.role() === "primary";
+  if (isPrimary()) {
+    await services.jobs.start().catch((err) => log.error("job recovery failed", { error: err }));
+  }
 
   if (config.adminPassword && (await services.auth.bootstrapAdmin(config.adminPassword))) {
     log.info("admin account created from CAIRN_ADMIN_PASSWORD", { username: "admin" });
@@ -130,15 +136,30 @@ export async function startAppliance(
     );
   }, 10 * 60_000);
 
-  services.alertEngine.start();
-  // Picks up deliveries a stop left pending; a failure must not keep the appliance down.
-  await services.notify.start().catch((err) => log.error("notifier start failed", { error: err }));
+  // Alerts and notifications are a primary's work: a standby would send what its primary sends.
+  const startPrimaryWork = async () => {
+    services.alertEngine.start();
+    // Picks up deliveries a stop left pending; a failure must not keep the appliance down.
+    await services.notify.start().catch((err) =>
+      log.error("notifier start failed", { error: err })
+    );
+  };
+  if (isPrimary()) await startPrimaryWork();
 
-  onPromoted = (e) =>
+  onRoleChange = (role, e) => {
+    if (role === "standby") {
+      void Promise.all([services.alertEngine.stop(), services.notify.stop()]).catch((err) =>
+        log.warn("stopping a fenced primary's work failed", { error: err })
+      );
+      return;
+    }
     void services.audit.record({ type: "user", id: null, name: e.by, ip: null }, {
       action: "replication.promoted",
       details: { epoch: e.epoch },
-    }).catch((err) => log.warn("promotion not audited", { error: err }));
+    }).then(() => services.jobs.start()).then(startPrimaryWork).catch((err) =>
+      log.warn("starting the promoted primary's work failed", { error: err })
+    );
+  };
   const scheme = serveTls ? "https" : "http";
   const host = config.listen.hostname.includes(":")
     ? `[${config.listen.hostname}]`

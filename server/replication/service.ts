@@ -46,7 +46,11 @@ export interface ReplicationDeps {
   now: () => number;
   log?: Logger;
   config: { standbyOf: string | null; pairingCode: string | null; baseUrl: string | null };
-  onPromoted?(e: { epoch: number; by: string }): void;
+  /**
+   * Told after a promotion (primary) or a fencing (standby): the appliance starts or stops the
+   * work only a primary does (alerts, notifications, job recovery).
+   */
+  onRoleChange?(role: ReplicationRole, e: { epoch: number; by: string }): void;
 }
 
 export function createReplicationService(deps: ReplicationDeps) {
@@ -124,6 +128,7 @@ export function createReplicationService(deps: ReplicationDeps) {
   const onFenced = () => {
     refresh();
     deps.log?.warn("replication: fenced; this appliance is now a standby", { primaryUrl });
+    deps.onRoleChange?.("standby", { epoch: readState(conn).epoch, by: "fencing" });
   };
 
   const serveDeps: ServeDeps = {
@@ -135,7 +140,7 @@ export function createReplicationService(deps: ReplicationDeps) {
       const s = readState(conn);
       if (s.role === "primary" && s.peerUrl) {
         fence(conn, { primaryUrl: s.peerUrl, now: deps.now() });
-        refresh();
+        onFenced();
         startLoops();
       }
     },
@@ -149,6 +154,26 @@ export function createReplicationService(deps: ReplicationDeps) {
     /** The one write guard: throws the 409 on a standby. */
     assertWritable() {
       if (role === "standby") throw new StandbyReadOnlyError(primaryUrl);
+    },
+    /**
+     * At start, before serving: a primary with a peer asks it once (bounded) whether it was
+     * replaced while this one was down, and fences itself before accepting any write if so.
+     * An unreachable peer is no answer: the primary serves (see docs/replication.md).
+     */
+    async settle(timeoutMs = 3000) {
+      const s = readState(conn);
+      if (s.role !== "primary" || !s.peerKey || !s.peerUrl) return;
+      try {
+        const peer = await client.status(AbortSignal.timeout(timeoutMs));
+        if (peer.applianceId === s.peerId && peer.role === "primary" && peer.epoch > s.epoch) {
+          fence(conn, { primaryUrl: s.peerUrl, now: deps.now() });
+          onFenced();
+        }
+      } catch (err) {
+        deps.log?.warn("replication: the peer did not answer at start; serving as primary", {
+          error: (err as Error).message,
+        });
+      }
     },
     start(url: string) {
       selfUrl = deps.config.baseUrl ?? url;
@@ -223,7 +248,7 @@ export function createReplicationService(deps: ReplicationDeps) {
       });
       refresh();
       startLoops();
-      deps.onPromoted?.({ epoch: r.epoch, by });
+      deps.onRoleChange?.("primary", { epoch: r.epoch, by });
       deps.log?.info("replication: promoted to primary", {
         epoch: r.epoch,
         after: r.afterPosition,

@@ -4,6 +4,7 @@
  * triggers are built again from the new schema right after), then open replication.
  */
 import type { ApplianceIdentity } from "../agent_channel/identity.ts";
+import type { ReplicationRole } from "../contract/replication.ts";
 import type { Logger } from "../log.ts";
 import type { MigrationFile } from "./capture.ts";
 import { removeCapture } from "./capture.ts";
@@ -32,7 +33,7 @@ export function openReplication(deps: {
   now: () => number;
   log?: Logger;
   config: { standbyOf: string | null; pairingCode: string | null; baseUrl: string | null };
-  onPromoted?(e: { epoch: number; by: string }): void;
+  onRoleChange?(role: ReplicationRole, e: { epoch: number; by: string }): void;
 }): { service: ReplicationService; close(): Promise<void> } {
   const conn = openReplicationConn(deps.dbFile);
   const service = createReplicationService({ ...deps, conn });
