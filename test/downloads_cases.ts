@@ -116,10 +116,14 @@ async function cancelOnDisconnect(d: DownloadRig) {
   let got = 0;
   while (got < 1024 * 1024) got += (await reader.read()).value!.byteLength;
   ac.abort();
+  let seen = "";
   const ended = await waitFor("the dump job to end", async () => {
     const [latest] = await d.jobs("dump");
+    seen = JSON.stringify({ status: latest.status, cancelRequested: latest.cancelRequested });
     return ["ok", "warning", "failed", "cancelled"].includes(latest.status) ? latest : null;
-  }, 60_000);
+  }, 60_000).catch((err) => {
+    throw new Error(`${err.message}; last seen ${seen}`);
+  });
   assert.equal(ended.status, "cancelled", ended.message ?? "");
 }
 

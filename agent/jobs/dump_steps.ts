@@ -208,10 +208,15 @@ function createUploadPipe(
   // more (the browser went away) must not hold the tool's output pump, and so the job, forever.
   const onJob = () => (fail(new Error("the job was cancelled")), ac.abort());
   o.signal.addEventListener("abort", onJob, { once: true });
+  let finishing = false;
   const start = () => {
     if (upload) return upload;
     upload = uploader.upload(o.streamId, ts.readable, { size: o.size, signal: ac.signal });
-    upload.catch(fail);
+    // An answer before the body ended means the appliance stopped relaying (the browser went
+    // away): the job ends now, without waiting for the cancel to come round the command channel.
+    upload.then(() => {
+      if (!finishing) fail(new Error("the appliance stopped reading the download"));
+    }, fail);
     return upload;
   };
   return {
@@ -224,6 +229,7 @@ function createUploadPipe(
       if (!failure) writer.write(chunk).catch(fail);
     },
     async finish(): Promise<{ bytes: number }> {
+      finishing = true;
       const up = start();
       if (!failure) await Promise.race([writer.close().catch(fail), failedP]);
       try {

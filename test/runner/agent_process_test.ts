@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { readFile, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { testSecret } from "../helpers/log_capture.ts";
 import { writeTree } from "../tools/tree.ts";
@@ -111,6 +112,9 @@ Deno.test("SIGKILL mid-job: the next start reports agent_restarted; unlock clear
     for (const pid of [child.pid, ...kids]) Deno.kill(pid, "SIGKILL");
     await child.status;
     await child.stdout.cancel();
+    // restic judges a lock stale only once its process is gone from the process table; a killed
+    // tool stays there as a zombie until it is reaped, which a busy machine can delay.
+    await f.waitFor(() => kids.every((pid) => !existsSync(`/proc/${pid}`)), 30_000);
     assert.ok(
       !f.outbox.take(100_000).some((r) => r.kind === "job.finished" && r.jobId === "p_killed"),
     );

@@ -205,9 +205,14 @@ Deno.test("a job that outlives its time limit is stopped and fails 'timeout'", a
     );
     assert.equal(r.status, "failed");
     assert.equal(r.failureCode, "timeout");
-    assert.equal(r.message, "The job did not finish within its time limit (2 s) and was stopped");
+    // restic may finish writing a pack through the upload limit before it honours SIGINT; past
+    // the grace period it is killed and its lock removed, and the message says so.
+    assert.match(
+      String(r.message),
+      /^The job did not finish within its time limit \(2 s\) and was stopped($|\. restic was killed; its stale lock was removed with restic unlock$)/,
+    );
     assert.ok(Date.now() - started < 30_000, "stopped within the grace period");
     const locks = await runToEnd(f, await spec({ jobId: "job_locks", kind: "locks" }));
-    assert.deepEqual(locks.result, { locks: [] }, "restic stopped gracefully, lock removed");
+    assert.deepEqual(locks.result, { locks: [] }, "no lock is left, stopped or killed");
   });
 });
