@@ -69,6 +69,9 @@ function targets(plan: PushPlanRow, host: PushHostRow): boolean {
 export function createSchedulePush(deps: PushDeps) {
   const { repo, clock } = deps;
   let dirty = true;
+  let forceNext = false;
+  let lastStamp: string | null = null;
+  let ticks = 0;
   let running: Promise<{ pushed: number }> | null = null;
   let timer: ReturnType<typeof setInterval> | null = null;
 
@@ -182,8 +185,10 @@ export function createSchedulePush(deps: PushDeps) {
     });
   }
 
-  async function reconcileOnce(): Promise<{ pushed: number }> {
+  async function reconcileOnce(force: boolean): Promise<{ pushed: number }> {
     dirty = false;
+    const stamp = await repo.pushStamp();
+    if (!force && stamp === lastStamp) return { pushed: 0 };
     const { byHost, hosts } = await plan();
     const states = await repo.hostSchedules();
     let pushed = 0;
@@ -194,19 +199,30 @@ export function createSchedulePush(deps: PushDeps) {
       await pushHost(host, entries, hash);
       pushed++;
     }
+    // The runner updates above do not touch updated_at, so the stamp read first still holds.
+    lastStamp = stamp;
     return { pushed };
   }
 
-  /** One reconcile at a time; a call while one runs waits for it and runs again if dirty. */
-  function reconcile(): Promise<{ pushed: number }> {
+  /**
+   * One reconcile at a time; a call while one runs waits for it and runs again. Without
+   * `force`, an unchanged stamp (repo.pushStamp) ends it after one aggregate query.
+   */
+  function reconcile(opts: { force?: boolean } = {}): Promise<{ pushed: number }> {
     if (running) {
       dirty = true;
-      return running.then(() => (running ? running : reconcile()));
+      forceNext ||= opts.force === true;
+      return running.then(() => (running ? running : reconcile(opts)));
     }
     running = (async () => {
       try {
         let total = 0;
-        do total += (await reconcileOnce()).pushed; while (dirty);
+        let force = opts.force === true || forceNext;
+        do {
+          forceNext = false;
+          total += (await reconcileOnce(force)).pushed;
+          force = true; // a write came in meanwhile
+        } while (dirty);
         return { pushed: total };
       } finally {
         running = null;
@@ -220,16 +236,20 @@ export function createSchedulePush(deps: PushDeps) {
     /** Something a document depends on changed: reconcile soon (errors go to the log). */
     markDirty() {
       dirty = true;
+      forceNext = true;
       queueMicrotask(() => {
         if (!running) {
-          reconcile().catch((err) => deps.log?.warn("schedule push failed", { error: err }));
+          reconcile({ force: true })
+            .catch((err) => deps.log?.warn("schedule push failed", { error: err }));
         }
       });
     },
     start(intervalMs = 30_000) {
       if (timer) return;
+      // Every tick compares the stamp; every 20th compares every host's content regardless.
       timer = setInterval(() => {
-        reconcile().catch((err) => deps.log?.warn("schedule push failed", { error: err }));
+        reconcile({ force: ++ticks % 20 === 0 })
+          .catch((err) => deps.log?.warn("schedule push failed", { error: err }));
       }, intervalMs);
     },
     async stop() {

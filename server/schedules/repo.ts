@@ -3,6 +3,7 @@
  * plan's pause, and the reads the push needs in bulk (every enabled schedule with its plan and
  * repository, every approved host) so one reconcile is a handful of queries.
  */
+import { sql } from "kysely";
 import type { Db } from "../db/connect.ts";
 import type { SchedulesTable } from "../db/schema_schedules.ts";
 import type { Engine } from "../contract/jobs.ts";
@@ -199,6 +200,26 @@ export function createSchedulesRepo(db: Db) {
     },
 
     // ---- the push ----
+
+    /**
+     * A stamp of everything a schedule document is made from: per table the row count and the
+     * sum and maximum of updated_at (SSH keys are never changed, only made and removed). Every write of these tables sets updated_at, so an equal
+     * stamp means nothing a document depends on changed; one aggregate query instead of reading
+     * every row.
+     */
+    async pushStamp(): Promise<string> {
+      const r = await sql<{ stamp: string }>`SELECT
+        (SELECT count(*) || ':' || total(updated_at) || ':' || ifnull(max(updated_at), 0)
+           FROM schedules) || '|' ||
+        (SELECT count(*) || ':' || total(updated_at) || ':' || ifnull(max(updated_at), 0)
+           FROM plans) || '|' ||
+        (SELECT count(*) || ':' || total(updated_at) || ':' || ifnull(max(updated_at), 0)
+           FROM repositories) || '|' ||
+        (SELECT count(*) || ':' || total(created_at) FROM ssh_keys) || '|' ||
+        (SELECT count(*) || ':' || total(updated_at) || ':' || ifnull(max(updated_at), 0)
+           FROM hosts) AS stamp`.execute(db);
+      return r.rows[0]?.stamp ?? "";
+    },
 
     async pushPlans(): Promise<PushPlanRow[]> {
       const rows = await db.selectFrom("plans").innerJoin(

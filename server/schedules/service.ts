@@ -68,7 +68,7 @@ export function createSchedulesService(deps: {
   const { repo, audit, clock } = deps;
 
   async function pushSoon() {
-    await deps.push.reconcile().catch((err) =>
+    await deps.push.reconcile({ force: true }).catch((err) =>
       deps.log?.warn("schedule push failed", { error: err })
     );
   }

@@ -74,7 +74,11 @@ Deno.test("push: a version per change and only per change; drift until the agent
     assert.notEqual(docB.entries[0].jitterSeconds, undefined);
 
     // Nothing changed: reconciling again makes no version and queues nothing.
-    for (let i = 0; i < 3; i++) await t.services.schedulePush.reconcile();
+    for (let i = 0; i < 3; i++) {
+      assert.equal((await t.services.schedulePush.reconcile()).pushed, 0);
+      // A full comparison of every host's content (not only the stamp) agrees.
+      assert.equal((await t.services.schedulePush.reconcile({ force: true })).pushed, 0);
+    }
     assert.equal((await state(t, a.hostId)).pushedVersion, 2);
     assert.equal((await pendingPuts(t, a.hostId)).length, 1, "the delivered, unacknowledged one");
 
