@@ -45,6 +45,7 @@ import { tokensRoutes } from "./tokens/routes.ts";
 import { replicationRoutes } from "./replication/routes.ts";
 import type { ReplicationService } from "./replication/service.ts";
 import { usersRoutes } from "./users/routes.ts";
+import { tokenPrincipal } from "./http/token_only.ts";
 
 export interface AppDeps {
   config:
@@ -135,7 +136,7 @@ function allRoutes(deps: AppDeps, isSecure: (c: Context) => boolean): Route[] {
     ...schedulesRoutes(s.schedules),
     ...notifyRoutes({ notify: s.notify, push: s.push }),
     ...alertsRoutes(s.alerts),
-    ...metricsRoutes({ metrics: s.metrics, tokens: s.tokens }),
+    ...metricsRoutes({ metrics: s.metrics }),
   ];
 }
 
@@ -209,7 +210,9 @@ export function createApp(deps: AppDeps) {
 
   for (const r of appRoutes(deps, isSecure)) {
     app.on(r.method, r.path, async (c) => {
-      const principal = c.get("principal");
+      const principal = r.credentials === "token"
+        ? await tokenPrincipal(c, services.tokens, c.get("principal"))
+        : c.get("principal");
       const agent = r.access === "agent"
         ? await services.agentChannel.sessions.resolve(c.req.header("authorization"), c.get("ip"))
         : null;

@@ -173,7 +173,13 @@ Deno.test("/metrics: an API token only, strict exposition format, figures of the
     });
     await t.services.alertEngine.jobEnded(last);
 
-    assert.equal((await admin.request("GET", "/metrics")).status, 401, "a session is not enough");
+    const bySession = await admin.request("GET", "/metrics");
+    assert.equal(bySession.status, 401, "a session is not enough");
+    assert.match(bySession.headers.get("www-authenticate") ?? "", /^Bearer realm="cairn"$/);
+    assert.equal((await bySession.json()).error.code, "unauthenticated");
+    const wrong = await admin.request("GET", "/metrics", { token: "cairn_not_a_token_at_all" });
+    assert.equal(wrong.status, 401, "a session with a wrong token");
+    await wrong.body?.cancel();
     const made = await admin.json<{ secret: string }>("POST", "/api/tokens", {
       body: { name: "prom", role: "viewer" },
     });

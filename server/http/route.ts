@@ -31,6 +31,11 @@ export interface Route {
   method: Method;
   path: string;
   access: Access;
+  /**
+   * "token": only an API token (Authorization: Bearer) is accepted, never a browser session; a
+   * caller without one gets 401 with `www-authenticate: Bearer` (a scraper such as Prometheus).
+   */
+  credentials?: "token";
   /** Under "public", writes still get CSRF protection when a session cookie is present. */
   body?: AnySchema;
   query?: AnySchema;
@@ -50,6 +55,7 @@ export function route<
   method: Method;
   path: string;
   access: Access;
+  credentials?: "token";
   body?: BS;
   query?: QS;
   bodyLimit?: number;
