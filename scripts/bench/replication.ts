@@ -1,0 +1,260 @@
+/**
+ * Standby replication figures (issue 7), with real appliance processes on loopback.
+ *
+ *   deno run -A scripts/bench/replication.ts
+ *   CAIRN_BENCH_BOOTSTRAP_MB=100 CAIRN_BENCH_LAG_SECONDS=20 deno run -A scripts/bench/replication.ts
+ *   (CAIRN_BENCH_ONLY=capture|lag|bootstrap|promotion runs one part)
+ *
+ * 1. Capture overhead: the same insert workload on a database with and without the capture
+ *    triggers, as single-row transactions (how the appliance writes) and as one 20,000-row
+ *    transaction (the worst case for the triggers). Prints the throughput ratio. Target ≤ 25 %.
+ * 2. Lag: a writer commits 200 single-row transactions a second into the primary's file; the
+ *    standby's applied position is read every 2 ms; per write, the time from its commit to the
+ *    standby holding it. Prints p50/p99/max. Target p99 < 1 s.
+ * 3. Bootstrap: a primary holding about 100 MB of state; from starting a fresh standby to it
+ *    holding the primary's position (pairing, VACUUM INTO, transfer, copy). Target < 15 s.
+ * 4. Promotion: from POST /api/replication/promote to the first accepted write. Target < 5 s.
+ */
+import { mkdtemp, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { defaultMigrationsDir, loadMigrations, migrate } from "../../server/db/migrate.ts";
+import { installCapture, lastPosition } from "../../server/replication/capture.ts";
+import { openDb } from "../../server/db/connect.ts";
+import { openReplicationConn } from "../../server/replication/repo.ts";
+import type { SqlConn } from "../../server/replication/repo.ts";
+import { signIn } from "../../test/agents/procs.ts";
+import {
+  caughtUp,
+  dbFile,
+  openWriter,
+  pairingCode,
+  startPrimary,
+  startStandby,
+  status,
+  writeRows,
+} from "../../test/replication/rig.ts";
+
+const only = Deno.env.get("CAIRN_BENCH_ONLY");
+const want = (part: string) => !only || only === part;
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+};
+
+function insertJob(conn: SqlConn, i: number) {
+  conn.run(
+    "INSERT INTO audit_log (id, at, actor_type, actor_name, action, target_type, target_id, details) " +
+      "VALUES (?, ?, 'user', 'admin', 'job.run', 'job', ?, ?)",
+    [`aud_${i}`, i, `job_${i}`, JSON.stringify({ host: `hst_${i}`, repository: "rep_1", n: i })],
+  );
+}
+
+async function captureOverhead() {
+  const dir = await mkdtemp(join(tmpdir(), "cairn-bench-cap-"));
+  const migrations = await loadMigrations(defaultMigrationsDir());
+  let n = 0;
+  const fresh = async (capture: boolean) => {
+    const file = join(dir, `db-${n++}.db`);
+    await migrate(file, migrations);
+    const conn = openReplicationConn(file);
+    if (capture) installCapture(conn, { migrations, now: Date.now() });
+    return { file, conn };
+  };
+  /** Single-row transactions on the file, synchronous = FULL: how the appliance writes. */
+  const single = async (capture: boolean) => {
+    const { conn } = await fresh(capture);
+    const t = performance.now();
+    for (let i = 0; i < 500; i++) conn.write(() => insertJob(conn, i));
+    conn.close();
+    return 500 / ((performance.now() - t) / 1000);
+  };
+  /** 20,000 rows in one transaction through Kysely (the services' path). */
+  const kysely = async (capture: boolean) => {
+    const { file, conn } = await fresh(capture);
+    conn.close();
+    const { db, close } = openDb(file);
+    const t = performance.now();
+    await db.transaction().execute(async (tx) => {
+      for (let i = 0; i < 20_000; i++) {
+        await tx.insertInto("audit_log").values({
+          id: `aud_${i}`,
+          at: i,
+          actor_type: "user",
+          actor_id: null,
+          actor_name: "admin",
+          action: "job.run",
+          target_type: "job",
+          target_id: `job_${i}`,
+          ip: null,
+          details: JSON.stringify({ host: `hst_${i}`, repository: "rep_1", n: i }),
+        }).execute();
+      }
+    });
+    await close();
+    return 20_000 / ((performance.now() - t) / 1000);
+  };
+  /** 20,000 rows in one transaction of raw SQL: the triggers' worst case. */
+  const raw = async (capture: boolean) => {
+    const { conn } = await fresh(capture);
+    const t = performance.now();
+    conn.write(() => {
+      for (let i = 0; i < 20_000; i++) insertJob(conn, i);
+    });
+    conn.close();
+    return 20_000 / ((performance.now() - t) / 1000);
+  };
+  const median = (xs: number[]) => pct(xs, 50);
+  for (
+    const [name, fn] of [
+      ["single-row transactions (the appliance's writes)", single],
+      ["20k rows in one transaction through Kysely", kysely],
+      ["20k rows in one transaction of raw SQL (worst case)", raw],
+    ] as const
+  ) {
+    // Alternating rounds, medians: the disk and the other processes move the figures a lot.
+    const a: number[] = [];
+    const b: number[] = [];
+    for (let r = 0; r < 5; r++) {
+      a.push(await fn(false));
+      b.push(await fn(true));
+    }
+    const ratio = median(b) / median(a);
+    console.log(
+      `capture overhead, ${name}: ${median(a).toFixed(0)} → ${median(b).toFixed(0)} writes/s, ` +
+        `ratio ${ratio.toFixed(3)} (cost ${((1 - ratio) * 100).toFixed(1)} %, target ≤ 25 %)`,
+    );
+  }
+  await rm(dir, { recursive: true, force: true });
+}
+
+async function lag() {
+  const seconds = Number(Deno.env.get("CAIRN_BENCH_LAG_SECONDS") ?? "15");
+  const primary = await startPrimary();
+  const standby = await startStandby(primary.url, { code: await pairingCode(primary) });
+  const writer = openWriter(primary);
+  const watch = openReplicationConn(dbFile(standby));
+  try {
+    await caughtUp(primary, standby);
+    const committed = new Map<number, number>();
+    const lags: number[] = [];
+    let done = false;
+    const watcher = (async () => {
+      let seen = 0;
+      while (!done || committed.size > 0) {
+        const applied = Number(
+          watch.get<{ p: number }>("SELECT applied_position AS p FROM replication_state")!.p,
+        );
+        if (applied > seen) {
+          const now = performance.now();
+          for (const [pos, at] of committed) {
+            if (pos <= applied) {
+              lags.push(now - at);
+              committed.delete(pos);
+            }
+          }
+          seen = applied;
+        }
+        await new Promise((r) => setTimeout(r, 2));
+      }
+    })();
+    const total = seconds * 200;
+    const start = performance.now();
+    for (let i = 0; i < total; i++) {
+      const due = start + i * 5;
+      const wait = due - performance.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      writer.write(() => insertJob(writer, 1_000_000 + i));
+      committed.set(lastPosition(writer), performance.now());
+    }
+    const rate = total / ((performance.now() - start) / 1000);
+    done = true;
+    await watcher;
+    console.log(
+      `replication lag at ${rate.toFixed(0)} writes/s over ${seconds} s (${lags.length} writes): ` +
+        `p50 ${pct(lags, 50).toFixed(0)} ms, p99 ${pct(lags, 99).toFixed(0)} ms, max ${
+          Math.max(...lags).toFixed(0)
+        } ms (target p99 < 1000 ms)`,
+    );
+  } finally {
+    watch.close();
+    writer.close();
+    await standby.stop();
+    await primary.stop();
+    await standby.cleanup();
+    await primary.cleanup();
+  }
+}
+
+async function bootstrap() {
+  const mb = Number(Deno.env.get("CAIRN_BENCH_BOOTSTRAP_MB") ?? "100");
+  const primary = await startPrimary();
+  const writer = openWriter(primary);
+  try {
+    const body = JSON.stringify({ line: "x".repeat(900) });
+    let i = 0;
+    while ((await stat(dbFile(primary))).size < mb * 1024 * 1024) {
+      writeRows(writer, 1, `bulk${i}_`);
+      writer.write(() => {
+        for (let k = 0; k < 2000; k++, i++) {
+          writer.run(
+            "INSERT INTO agent_reports (id, host_id, job_id, kind, seq, at, body, received_at) " +
+              "SELECT ?, id, NULL, 'job.log', ?, 0, ?, 0 FROM hosts LIMIT 1",
+            [`rpt_bulk_${i}`, i, body],
+          );
+        }
+      });
+      // The log of an unpaired primary is trimmed; do it now rather than wait for the timer.
+      writer.run("DELETE FROM replication_log");
+    }
+    writer.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+    const size = (await stat(dbFile(primary))).size;
+    const code = await pairingCode(primary);
+    const t = performance.now();
+    const standby = await startStandby(primary.url, { code });
+    try {
+      await caughtUp(primary, standby);
+      const ms = performance.now() - t;
+      console.log(
+        `bootstrap of a ${(size / 1048576).toFixed(0)} MB database: ${(ms / 1000).toFixed(1)} s ` +
+          `from starting the standby to holding the primary's position (target < 15 s)`,
+      );
+    } finally {
+      await standby.stop();
+      await standby.cleanup();
+    }
+  } finally {
+    writer.close();
+    await primary.stop();
+    await primary.cleanup();
+  }
+}
+
+async function promotion() {
+  const primary = await startPrimary();
+  const standby = await startStandby(primary.url, { code: await pairingCode(primary) });
+  try {
+    await caughtUp(primary, standby);
+    await primary.stop();
+    const admin = await signIn(standby.url);
+    const t = performance.now();
+    const p = await admin.json("POST", "/api/replication/promote", { confirm: "promote" });
+    if (p.status !== 200) throw new Error(`promote: ${p.status}`);
+    const w = await admin.json("PATCH", "/api/settings", { applianceName: "promoted" });
+    if (w.status !== 200) throw new Error(`first write: ${w.status} ${JSON.stringify(w.body)}`);
+    const ms = performance.now() - t;
+    const s = await status({ url: standby.url, admin });
+    console.log(
+      `promotion to first accepted write: ${ms.toFixed(0)} ms (epoch ${s.epoch}, target < 5 s)`,
+    );
+  } finally {
+    await standby.stop();
+    await standby.cleanup();
+    await primary.cleanup();
+  }
+}
+
+if (want("capture")) await captureOverhead();
+if (want("lag")) await lag();
+if (want("bootstrap")) await bootstrap();
+if (want("promotion")) await promotion();
