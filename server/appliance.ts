@@ -20,6 +20,7 @@ import { dropReplicationTriggers, openReplication } from "./replication/startup.
 import { createRedactor } from "./secrets/redact.ts";
 import { loadOrCreateIdentity } from "./agent_channel/identity.ts";
 import { createServices } from "./services.ts";
+import { tickMsFrom } from "./alerts/engine.ts";
 import type { TlsFacts } from "./settings/service.ts";
 import { VERSION } from "./version.ts";
 
@@ -138,7 +139,7 @@ export async function startAppliance(
 
   // Alerts and notifications are a primary's work: a standby would send what its primary sends.
   const startPrimaryWork = async () => {
-    services.alertEngine.start();
+    services.alertEngine.start(tickMsFrom(runtime.env()));
     // Picks up deliveries a stop left pending; a failure must not keep the appliance down.
     await services.notify.start().catch((err) =>
       log.error("notifier start failed", { error: err })

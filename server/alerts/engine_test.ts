@@ -228,7 +228,8 @@ Deno.test("host_offline spares laptops; host_pending, lock_held, check_failed an
       lastCheckStatus: "failed",
       lockState: {
         locked: true,
-        holders: [{ hostname: "web-1", pid: 42, since: new Date(s.clock.now()).toISOString() }],
+        // As a locks job stores them: `since` in ms.
+        holders: [{ hostname: "web-1", pid: 42, since: s.clock.now() }],
       },
     });
     await addSnapshot(s.t.db, {

@@ -56,8 +56,13 @@ export const hostPendingRule: RuleEvaluator = {
 };
 
 interface LockState {
-  holders?: Array<{ hostname?: string; pid?: number; since?: string }>;
+  /** `since` as a locks job reports it (ms since the epoch); ISO text is read too. */
+  holders?: Array<{ hostname?: string; pid?: number; since?: number | string }>;
   checkedAt?: number;
+}
+
+function sinceOf(h: { since?: number | string }): number {
+  return typeof h.since === "number" ? h.since : Date.parse(h.since ?? "");
 }
 
 export const lockHeldRule: RuleEvaluator = {
@@ -73,13 +78,12 @@ export const lockHeldRule: RuleEvaluator = {
       } catch {
         continue; // the query checked json_valid; a cell changed meanwhile is judged next tick
       }
-      const times = (state.holders ?? []).map((h) => Date.parse(h.since ?? ""))
-        .filter((t) => Number.isFinite(t));
+      const times = (state.holders ?? []).map(sinceOf).filter((t) => Number.isFinite(t));
       // A lock seen without its holders' times (a job refused as locked) cannot be aged.
       if (times.length === 0 && hours > 0) continue;
       const since = times.length ? Math.min(...times) : (state.checkedAt ?? input.now);
       if (input.now - since < hours * 3600_000) continue;
-      const holder = (state.holders ?? []).find((h) => Date.parse(h.since ?? "") === since);
+      const holder = (state.holders ?? []).find((h) => sinceOf(h) === since);
       const who = holder?.hostname
         ? ` by ${holder.hostname}${holder.pid ? ` (pid ${holder.pid})` : ""}`
         : "";
