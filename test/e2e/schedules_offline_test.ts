@@ -80,19 +80,24 @@ Deno.test("a one-minute schedule keeps firing real backups while the appliance i
       rule: { type: "cron", expression: "* * * * *" },
       timeZone: "UTC",
     });
+    let last: HostScheduleState | null = null;
     const applied = await waitFor("the agent to apply the schedule", async () => {
-      const s = await hostState(appliance, agent.hostId);
+      const s = last = await hostState(appliance, agent.hostId);
       return s.pushedVersion > 0 && !s.drift && s.appliedVersion === s.pushedVersion ? s : null;
-    }, 30_000);
+    }, 30_000).catch((err) => {
+      const said = agentProc.lines.filter((l) => /schedule|command/.test(l)).slice(-20);
+      throw new Error(`${err.message}: ${JSON.stringify(last)}\n${said.join("\n")}`);
+    });
     mark(`schedule version ${applied.appliedVersion} applied`);
 
     await appliance.kill();
-    mark("appliance killed");
+    const before = (await resticSnapshots(repoPath, passphrase)).length;
+    mark(`appliance killed (${before} snapshots so far)`);
     const away = await waitFor("two snapshots made while the appliance is away", async () => {
       const ids = await resticSnapshots(repoPath, passphrase);
-      return ids.length >= 2 ? ids : null;
+      return ids.length >= before + 2 ? ids : null;
     }, 150_000);
-    mark(`${away.length} snapshots while away`);
+    mark(`${away.length - before} snapshots while away`);
     appliance = await restartAppliance(appliance, "kill");
     mark("appliance back");
 
