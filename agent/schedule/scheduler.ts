@@ -103,7 +103,10 @@ export function createScheduler(deps: SchedulerDeps) {
           lateSeconds: Math.round(late / 1000),
         });
       }
-      tick().catch((err) => deps.log("error", "a schedule tick failed", { error: err }));
+      tick().catch((err) => {
+        deps.log("error", "a schedule tick failed", { error: err });
+        arm(null); // try again at the next tick rather than never
+      });
     }, wait);
   }
 
@@ -210,6 +213,11 @@ export function createScheduler(deps: SchedulerDeps) {
     }
     const at = now();
     const fresh = carryStates(next.entries, states, at);
+    for (const e of next.entries) {
+      if (deps.next(e.cron, e.timeZone, at) === null) {
+        deps.log("warn", "a schedule entry never runs", { scheduleId: e.scheduleId });
+      }
+    }
     await deps.store.writeDocument(next, at);
     doc = { document: next, appliedAt: at };
     states = fresh;
