@@ -195,7 +195,11 @@ export function createSchedulePush(deps: PushDeps) {
     for (const host of hosts) {
       const entries = byHost.get(host.id) ?? [];
       const hash = contentHash(host, entries);
-      if (states.get(host.id)?.contentHash === hash) continue;
+      const known = states.get(host.id);
+      if (known?.contentHash === hash) continue;
+      // A host that never had a document needs no empty one; one that had entries gets a new,
+      // empty version so its agent drops them.
+      if (entries.length === 0 && (known?.pushedVersion ?? 0) === 0) continue;
       await pushHost(host, entries, hash);
       pushed++;
     }
