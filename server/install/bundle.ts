@@ -22,7 +22,7 @@ export const ARCHES: Record<string, { deno: string }> = {
   aarch64: { deno: "@deno/linux-arm64-glibc" },
 };
 
-const AGENT_PACKAGES = ["valibot", "tweetnacl", "fflate"];
+const AGENT_PACKAGES = ["valibot", "tweetnacl", "fflate", "cron-schedule"];
 const ROOT_DIR = "cairn-agent";
 const MTIME = 1_700_000_000;
 
