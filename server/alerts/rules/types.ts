@@ -69,9 +69,10 @@ export function formatBytes(n: number): string {
   return u === 0 ? `${v} B` : `${v.toFixed(1)} ${UNITS[u]}`;
 }
 
-/** "49 h", "90 min", "3 d". */
+/** "49 h", "90 min", "3 d", "15 s". */
 export function formatDuration(ms: number): string {
   const min = ms / 60_000;
+  if (min < 1) return `${Math.round(ms / 1000)} s`;
   if (min < 120) return `${Math.round(min)} min`;
   const h = min / 60;
   if (h < 72) return `${Math.round(h * 10) / 10} h`;
