@@ -27,6 +27,8 @@ export interface Config {
   standbyOf: string | null;
   /** The one-time code made on the primary; used once, at the first start as a standby. */
   pairingCode: string | null;
+  /** Web Push's contact for the push services (mailto: or https:); null = made from baseUrl. */
+  vapidSubject: string | null;
 }
 
 export class ConfigError extends Error {
@@ -80,6 +82,21 @@ function readTlsHostnames(raw: string | undefined): string[] {
   return names;
 }
 
+function readVapidSubject(raw: string | undefined): string | null {
+  if (!raw) return null;
+  const mail = /^mailto:(.+)$/.exec(raw);
+  const ok = mail
+    ? v.is(v.pipe(v.string(), v.email()), mail[1])
+    : v.is(v.pipe(v.string(), v.url(), v.regex(/^https:\/\/[^/?#\s]+/)), raw);
+  if (!ok) {
+    throw new ConfigError(
+      "CAIRN_VAPID_SUBJECT",
+      "expected mailto: and an email address, or an https:// URL",
+    );
+  }
+  return raw;
+}
+
 /** Reads a Config from a plain record of environment variables (Deno.env.toObject(), process.env). */
 export function readConfig(env: Record<string, string | undefined>): Config {
   const tls = pick("CAIRN_TLS", env.CAIRN_TLS, ["on", "off"], "off");
@@ -113,6 +130,7 @@ export function readConfig(env: Record<string, string | undefined>): Config {
     listen,
     standbyOf,
     pairingCode: env.CAIRN_PAIRING_CODE || null,
+    vapidSubject: readVapidSubject(env.CAIRN_VAPID_SUBJECT),
     dataDir: env.CAIRN_DATA_DIR || "./data",
     baseUrl,
     trustedProxies,

@@ -75,7 +75,7 @@ export function createServices(deps: {
   redactor: Redactor;
   config:
     & Pick<Config, "sessionIdleMinutes" | "sessionAbsoluteHours">
-    & Partial<Pick<Config, "baseUrl">>;
+    & Partial<Pick<Config, "baseUrl" | "vapidSubject">>;
   facts: ApplianceFacts;
   /** The appliance's Ed25519 identity; in-process tests may leave it out for a throwaway one. */
   identity?: ApplianceIdentity;
@@ -258,6 +258,7 @@ export function createServices(deps: {
     clock,
     secretBox,
     baseUrl: deps.config.baseUrl ?? null,
+    vapidSubject: deps.config.vapidSubject ?? null,
     log: deps.log,
   });
   const push = createPushService({ repo: notifyRepo, clock, notify });

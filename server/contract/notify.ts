@@ -95,6 +95,16 @@ export const WebhookConfigSchema = v.strictObject({ url: HttpUrlSchema });
 /** With hmacSecret set, each request carries `X-Cairn-Signature: sha256=<hex HMAC of the body>`. */
 export const WebhookSecretsSchema = v.strictObject({ hmacSecret: v.optional(Secret(512)) });
 
+/** One or more PEM certificates ("-----BEGIN CERTIFICATE-----" … "-----END CERTIFICATE-----"). */
+export const PemCertificatesSchema = v.pipe(
+  v.string("must be a string"),
+  v.maxLength(32_768, "must be at most 32768 characters"),
+  v.regex(
+    /^\s*(-----BEGIN CERTIFICATE-----\r?\n[A-Za-z0-9+/=\r\n]+-----END CERTIFICATE-----\s*)+$/,
+    "must be one or more PEM certificates",
+  ),
+);
+
 export const SmtpConfigSchema = v.strictObject({
   host: Text(253),
   port: Priority(1, 65535),
@@ -106,6 +116,11 @@ export const SmtpConfigSchema = v.strictObject({
     v.minLength(1, "must name at least one recipient"),
     v.maxLength(50, "must hold at most 50 recipients"),
   ),
+  /**
+   * Optional: a certificate to trust besides the system's CAs (PEM, not secret), for a mail
+   * server on the LAN with its own certificate or its own CA. Certificates are always verified.
+   */
+  ca: v.optional(PemCertificatesSchema),
 });
 export const SmtpSecretsSchema = v.strictObject({
   username: v.optional(Secret(256)),

@@ -7,7 +7,7 @@
 import * as v from "valibot";
 import type { Actor, AuditService } from "../audit/service.ts";
 import type { Clock } from "../clock.ts";
-import type { AlertEvent, AlertListener, AlertSeverity } from "../contract/alerts.ts";
+import type { AlertListener } from "../contract/alerts.ts";
 import { CHANNEL_SCHEMAS } from "../contract/notify.ts";
 import type {
   ChannelView,
@@ -18,21 +18,25 @@ import type {
 import { NotFoundError, ValidationError } from "../errors.ts";
 import { parseOrThrow } from "../http/validate.ts";
 import { newId } from "../ids.ts";
+import { createEnqueuer, newDelivery } from "./enqueue.ts";
+import type { Target } from "./enqueue.ts";
 import type { Logger } from "../log.ts";
 import type { SecretBox } from "../secrets/box.ts";
 import { attemptDelivery, openSecrets } from "./dispatch.ts";
 import type { Fetch } from "./channels/http.ts";
+import { certificatesParse } from "./channels/smtp.ts";
 import { testAlert } from "./message.ts";
-import type { ChannelRecord, DeliveryRecord, NotifyRepo, SubscriptionRecord } from "./repo.ts";
-import { loadOrCreateVapidKeys } from "./vapid.ts";
+import type { ChannelRecord, NotifyRepo } from "./repo.ts";
+import { loadOrCreateVapidKeys, vapidSubject } from "./vapid.ts";
 import type { VapidKeys } from "./vapid.ts";
 import { toChannelView, toDeliveryView } from "./views.ts";
 import { createDeliveryWorker } from "./worker.ts";
 import type { WorkerOptions } from "./worker.ts";
 
-const RANK: Record<AlertSeverity, number> = { info: 1, warning: 2, critical: 3 };
 /** Finished deliveries are kept this long in the log. */
 const KEEP_LOG_MS = 30 * 24 * 3600_000;
+/** A test still pending this long after it was made was cut off by a stop. */
+const STALE_TEST_MS = 60_000;
 
 export interface NotifyDeps {
   repo: NotifyRepo;
@@ -41,20 +45,12 @@ export interface NotifyDeps {
   secretBox: SecretBox;
   /** The appliance's public address (CAIRN_BASE_URL), for absolute links; null when unknown. */
   baseUrl: string | null;
+  /** CAIRN_VAPID_SUBJECT: the contact push services may use; null = made from baseUrl. */
+  vapidSubject?: string | null;
   /** Outgoing requests; tests pass one that trusts their local push service's CA. */
   fetch?: Fetch;
   log?: Logger;
   worker?: Pick<WorkerOptions, "timeoutMs" | "perTarget" | "maxInFlight">;
-}
-
-function channelMatches(c: ChannelRecord, e: AlertEvent): boolean {
-  return (c.rules.length === 0 || c.rules.includes(e.alert.rule)) &&
-    c.severities.includes(e.alert.severity) &&
-    (c.events as string[]).includes(e.type);
-}
-
-function subscriptionMatches(s: SubscriptionRecord, e: AlertEvent): boolean {
-  return RANK[e.alert.severity] >= RANK[s.minSeverity];
 }
 
 /** Checks a kind's config and secrets; 400 names the field ("config.url"). */
@@ -64,6 +60,10 @@ function checkKind(kind: ChannelRecord["kind"], config: unknown, secrets: Record
   parseOrThrow(schemas.secrets as v.GenericSchema, secrets, "body.secrets");
   for (const key of schemas.required as readonly string[]) {
     if (!secrets[key]) throw new ValidationError(`Invalid body: secrets.${key} is required`);
+  }
+  const ca = (parsed as { ca?: unknown }).ca;
+  if (kind === "smtp" && typeof ca === "string" && !certificatesParse(ca)) {
+    throw new ValidationError("Invalid body: config.ca must be one or more PEM certificates");
   }
   return parsed as Record<string, unknown>;
 }
@@ -79,9 +79,10 @@ function sealSecrets(box: SecretBox, secrets: Record<string, string>) {
 export function createNotifyService(deps: NotifyDeps) {
   const { repo, clock, audit, secretBox } = deps;
   const fetch = deps.fetch ?? ((url, init) => globalThis.fetch(url, init));
+  const subject = deps.vapidSubject || vapidSubject(deps.baseUrl);
   let vapidCache: Promise<VapidKeys> | null = null;
   const vapid = () => {
-    vapidCache ??= loadOrCreateVapidKeys({ repo, secretBox, clock, baseUrl: deps.baseUrl })
+    vapidCache ??= loadOrCreateVapidKeys({ repo, secretBox, clock, subject })
       .catch((err) => {
         vapidCache = null;
         throw err;
@@ -103,59 +104,28 @@ export function createNotifyService(deps: NotifyDeps) {
     },
   });
 
-  function delivery(
-    target: { channelId: string } | { subscriptionId: string },
-    event: AlertEvent,
-    now: number,
-    due: number | null,
-  ): DeliveryRecord {
-    return {
-      id: newId("dlv", now),
-      channelId: "channelId" in target ? target.channelId : null,
-      subscriptionId: "subscriptionId" in target ? target.subscriptionId : null,
-      alertId: event.type === "test" ? null : event.alert.id,
-      event: event.type,
-      payload: event,
-      state: "pending",
-      attempts: 0,
-      nextAttemptAt: due,
-      lastStatus: null,
-      lastReason: null,
-      createdAt: now,
-      sentAt: null,
-    };
-  }
-
-  /** Writes the deliveries an alert event calls for; the worker sends them. */
-  async function enqueue(event: AlertEvent): Promise<number> {
-    if (event.type === "test") return 0; // tests come from the channel's button, answered there
-    // An acknowledged alert is someone's already: its "opened" again is not news.
-    if (event.type === "opened" && event.alert.state === "acknowledged") return 0;
-    const now = clock.now();
-    const rows: DeliveryRecord[] = [];
-    for (const c of await repo.listEnabledChannels()) {
-      if (channelMatches(c, event)) rows.push(delivery({ channelId: c.id }, event, now, now));
-    }
-    for (const s of await repo.listActiveSubscriptions()) {
-      if (subscriptionMatches(s, event)) {
-        rows.push(delivery({ subscriptionId: s.id }, event, now, now));
-      }
-    }
-    await repo.insertDeliveries(rows);
-    if (rows.length) worker.wake();
-    return rows.length;
-  }
+  const enqueue = createEnqueuer({ repo, clock, wake: () => worker.wake() });
 
   /** One attempt now, answered; a test is never retried. */
   async function sendTest(
-    target: { channelId: string } | { subscriptionId: string },
+    target: Target,
     link: string,
   ): Promise<DeliveryView> {
     const now = clock.now();
-    const d = delivery(target, { type: "test", alert: testAlert(now, link) }, now, null);
+    const d = newDelivery(target, { type: "test", alert: testAlert(now, link) }, now, null);
     await repo.insertDeliveries([d]);
     await worker.runOne(d);
     return toDeliveryView((await repo.findDelivery(d.id)) ?? d);
+  }
+
+  /** Once at start, when devices are subscribed but push services get a made-up contact. */
+  async function warnAboutSubject() {
+    if ((await repo.listSubscriptions()).length === 0) return;
+    deps.log?.warn(
+      "Web Push is in use without a contact address for the push services: set " +
+        "CAIRN_VAPID_SUBJECT to mailto:<an address someone reads> or an https:// URL",
+      { subject },
+    );
   }
 
   async function mustFindChannel(id: string): Promise<ChannelRecord> {
@@ -179,7 +149,10 @@ export function createNotifyService(deps: NotifyDeps) {
     vapid,
     sendTest,
     async start() {
-      await repo.pruneDeliveries(clock.now() - KEEP_LOG_MS);
+      const now = clock.now();
+      await repo.pruneDeliveries(now - KEEP_LOG_MS);
+      await repo.giveUpStaleTests(now - STALE_TEST_MS, "The appliance stopped before sending");
+      if (!deps.vapidSubject && !subject.startsWith("https:")) await warnAboutSubject();
       worker.start();
     },
     stop: () => worker.stop(),

@@ -18,7 +18,7 @@ export interface VapidKeys {
 }
 
 /**
- * The JWT's `sub`: the appliance's https base URL when it has one that is not localhost (Apple's
+ * The JWT's `sub` when CAIRN_VAPID_SUBJECT is not set: the appliance's https base URL when it has one that is not localhost (Apple's
  * push service refuses localhost), else a mailto: address under its host name.
  */
 export function vapidSubject(baseUrl: string | null): string {
@@ -31,7 +31,7 @@ export function vapidSubject(baseUrl: string | null): string {
 }
 
 export async function loadOrCreateVapidKeys(
-  deps: { repo: NotifyRepo; secretBox: SecretBox; clock: Clock; baseUrl: string | null },
+  deps: { repo: NotifyRepo; secretBox: SecretBox; clock: Clock; subject: string },
 ): Promise<VapidKeys> {
   let stored = await deps.repo.readVapidKeys();
   if (!stored) {
@@ -47,6 +47,6 @@ export async function loadOrCreateVapidKeys(
   return {
     publicKey: stored.publicKey,
     privateKey: deps.secretBox.open(stored.sealedPrivateKey),
-    subject: vapidSubject(deps.baseUrl),
+    subject: deps.subject,
   };
 }

@@ -3,7 +3,8 @@
  * with a time limit, at most a few at once per channel or device and a bound overall. A slow or
  * dead channel therefore fills only its own slots; every other channel goes on at once, and the
  * alert engine never waits (it only inserts rows and wakes the worker). Retries back off
- * 30 s, 2 min, 10 min, 1 h; the fifth failure gives up.
+ * 30 s, 2 min, 10 min, 1 h (or wait what a Retry-After asks); the fifth failure gives up, and
+ * so does the first refusal that trying again cannot change (SendResult.permanent).
  */
 import type { Clock } from "../clock.ts";
 import type { Logger } from "../log.ts";
@@ -39,11 +40,13 @@ export function outcomeOf(d: DeliveryRecord, r: SendResult, now: number): Attemp
       sentAt: now,
     };
   }
-  const last = r.gone || d.event === "test" || attempts >= MAX_ATTEMPTS;
+  // A refusal that will not change (a wrong token, a redirect) gives up at once.
+  const last = r.gone || r.permanent || d.event === "test" || attempts >= MAX_ATTEMPTS;
+  const wait = r.retryAfterMs ?? BACKOFF_MS[Math.min(attempts - 1, BACKOFF_MS.length - 1)];
   return {
     state: last ? "gave_up" : "failed",
     attempts,
-    nextAttemptAt: last ? null : now + BACKOFF_MS[Math.min(attempts - 1, BACKOFF_MS.length - 1)],
+    nextAttemptAt: last ? null : now + wait,
     lastStatus: r.status,
     lastReason: r.reason,
     sentAt: null,

@@ -216,11 +216,12 @@ Deno.test("email goes to a real SMTP server with host, plan and cause; the test 
   }
 });
 
-Deno.test("an SMTP server that refuses: a visible failure with the reason, retries backing off, then given up", async () => {
+Deno.test("an SMTP server that refuses for good (535, 550) gives up at once with the reason; one that refuses for now (450) is retried with backoff", async () => {
   const ctx = await createTestContext();
   const password = testSecret("wrong-smtp-pass");
   const badLogin = await startSmtp({ login: { user: "cairn", pass: "the-right-one" } });
   const refuses = await startSmtp({ refuseRecipients: true });
+  const greylists = await startSmtp({ refuseRecipients: "for now" });
   const notify = notifierFor(ctx);
   try {
     const { admin } = await ctx.signedInClients();
@@ -242,40 +243,45 @@ Deno.test("an SMTP server that refuses: a visible failure with the reason, retri
       name: "Refused recipient",
       config: config(refuses.port),
     });
+    const greyId = await createChannel(admin, {
+      kind: "smtp",
+      name: "Greylisting",
+      config: config(greylists.port),
+    });
     const t0 = ctx.clock.now();
     await notify.notifier.enqueue(opened());
     await notify.worker.drain();
-    type D = {
-      state: string;
-      attempts: number;
-      lastStatus: number;
-      lastReason: string;
-      nextAttemptAt: string | null;
-    };
     // Through the service: the clock moves hours ahead, past any session's life.
     const last = async (id: string) => (await notify.listDeliveries(id, 1))[0];
     const login = await last(loginId);
-    assert.equal(login.state, "failed");
+    assert.equal(login.state, "gave_up", "a wrong password stays wrong: no retry");
+    assert.equal(login.attempts, 1);
+    assert.equal(login.nextAttemptAt, null);
     assert.equal(login.lastStatus, 535);
     assert.match(login.lastReason ?? "", /refused the login/);
-    assert.equal(login.nextAttemptAt, new Date(t0 + 30_000).toISOString());
     const rcpt = await last(rcptId);
-    assert.equal(rcpt.state, "failed");
+    assert.equal(rcpt.state, "gave_up");
     assert.equal(rcpt.lastStatus, 550);
     assert.match(rcpt.lastReason ?? "", /refused a recipient/);
+    const grey = await last(greyId);
+    assert.equal(grey.state, "failed");
+    assert.equal(grey.lastStatus, 450);
+    assert.match(grey.lastReason ?? "", /refused a recipient: .*Greylisted/);
+    assert.equal(grey.nextAttemptAt, new Date(t0 + 30_000).toISOString());
 
     // Nothing is due before its time; then the waits grow: 2 min, 10 min, 1 h, then give up.
     ctx.clock.advance(29_000);
     await notify.worker.drain();
-    assert.equal((await last(loginId)).attempts, 1);
+    assert.equal((await last(greyId)).attempts, 1);
     for (const [wait, attempts] of [[1_000, 2], [120_000, 3], [600_000, 4], [3_600_000, 5]]) {
       ctx.clock.advance(wait);
       await notify.worker.drain();
-      assert.equal((await last(loginId)).attempts, attempts);
+      assert.equal((await last(greyId)).attempts, attempts);
     }
-    const gaveUp = await last(loginId);
+    const gaveUp = await last(greyId);
     assert.equal(gaveUp.state, "gave_up");
     assert.equal(gaveUp.nextAttemptAt, null);
+    assert.equal((await last(loginId)).attempts, 1, "the refused login was never tried again");
     const view = await notify.getChannel(loginId);
     assert.equal(view.lastDelivery?.state, "gave_up");
     assert.equal(JSON.stringify(view).includes(password), false);
@@ -284,6 +290,7 @@ Deno.test("an SMTP server that refuses: a visible failure with the reason, retri
     await notify.stop();
     await badLogin.close();
     await refuses.close();
+    await greylists.close();
     await ctx.close();
   }
 });

@@ -20,6 +20,8 @@ export interface Receiver {
   /** Resolves at the next request (or at once when one is already there beyond `seen`). */
   next(seen?: number): Promise<Received>;
   setStatus(status: number): void;
+  /** Headers of every answer from now on (Retry-After, Location …). */
+  setHeaders(headers: Record<string, string>): void;
   close(): Promise<void>;
 }
 
@@ -27,6 +29,7 @@ export function startReceiver(opts: { status?: number; hang?: boolean } = {}): R
   const requests: Received[] = [];
   const waiting: Array<() => void> = [];
   let status = opts.status ?? 200;
+  let headers: Record<string, string> = {};
   const hung: Array<() => void> = [];
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
     const url = new URL(req.url);
@@ -40,7 +43,7 @@ export function startReceiver(opts: { status?: number; hang?: boolean } = {}): R
     });
     for (const w of waiting.splice(0)) w();
     if (opts.hang) await new Promise<void>((r) => hung.push(r));
-    return new Response(status === 204 ? null : "{}", { status });
+    return new Response(status === 204 || status === 304 ? null : "{}", { status, headers });
   });
   const port = server.addr.port;
   return {
@@ -52,6 +55,7 @@ export function startReceiver(opts: { status?: number; hang?: boolean } = {}): R
       return new Promise((resolve) => waiting.push(() => resolve(requests[seen])));
     },
     setStatus: (s) => void (status = s),
+    setHeaders: (h) => void (headers = h),
     async close() {
       for (const r of hung.splice(0)) r();
       await server.shutdown();

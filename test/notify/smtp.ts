@@ -1,6 +1,8 @@
 /**
  * A local SMTP server (smtp-server) that records each message it accepts, or refuses: a wrong
- * login (535) or a recipient it will not take (550). Plain SMTP on 127.0.0.1 (secure "none").
+ * login (535), a recipient it will not take (550) or not yet (450, greylisting). Plain SMTP on
+ * 127.0.0.1 by default; with `tls`, TLS from the first byte ("tls") or offered with STARTTLS
+ * ("starttls"), with the certificate given.
  */
 import { SMTPServer } from "smtp-server";
 
@@ -9,6 +11,8 @@ export interface Mail {
   to: string[];
   raw: string;
   user: string | null;
+  /** Whether the session was encrypted when the message came. */
+  secure: boolean;
 }
 
 export interface SmtpFixture {
@@ -20,13 +24,19 @@ export interface SmtpFixture {
 export async function startSmtp(opts: {
   /** Require this login (AUTH PLAIN/LOGIN over plain text, allowed for the test). */
   login?: { user: string; pass: string };
-  /** Refuse every recipient with 550. */
-  refuseRecipients?: boolean;
+  /** Refuse every recipient with 550, or for now with 450. */
+  refuseRecipients?: boolean | "for now";
+  tls?: { mode: "tls" | "starttls"; cert: string; key: string };
 } = {}): Promise<SmtpFixture> {
   const mails: Mail[] = [];
+  const disabled = [
+    ...(opts.tls?.mode === "starttls" ? [] : ["STARTTLS"]),
+    ...(opts.login ? [] : ["AUTH"]),
+  ];
   const server = new SMTPServer({
-    secure: false,
-    disabledCommands: opts.login ? ["STARTTLS"] : ["STARTTLS", "AUTH"],
+    secure: opts.tls?.mode === "tls",
+    ...(opts.tls ? { cert: opts.tls.cert, key: opts.tls.key } : {}),
+    disabledCommands: disabled,
     authOptional: !opts.login,
     allowInsecureAuth: true,
     logger: false,
@@ -42,8 +52,9 @@ export async function startSmtp(opts: {
     },
     onRcptTo(_addr, _session, cb) {
       if (opts.refuseRecipients) {
-        const err = new Error("Mailbox unavailable") as Error & { responseCode: number };
-        err.responseCode = 550;
+        const later = opts.refuseRecipients === "for now";
+        const err = new Error(later ? "Greylisted, try again later" : "Mailbox unavailable");
+        (err as Error & { responseCode: number }).responseCode = later ? 450 : 550;
         return cb(err);
       }
       cb();
@@ -61,11 +72,14 @@ export async function startSmtp(opts: {
           to: session.envelope.rcptTo.map((r) => r.address),
           raw: new TextDecoder().decode(all),
           user: (session.user as string | undefined) ?? null,
+          secure: session.secure,
         });
         cb();
       });
     },
   });
+  // A client that refuses the certificate ends its session: expected in the TLS tests.
+  server.on("error", () => {});
   const port = await new Promise<number>((resolve, reject) => {
     server.once("error", reject);
     server.listen(0, "127.0.0.1", () => {

@@ -9,7 +9,7 @@
 import webpush from "web-push";
 import type { PushPayload } from "../../contract/alerts.ts";
 import type { VapidKeys } from "../vapid.ts";
-import { networkReason, statusReason } from "./http.ts";
+import { judgeAnswer, networkReason } from "./http.ts";
 import type { Fetch, SendResult } from "./http.ts";
 
 export interface PushTarget {
@@ -17,6 +17,13 @@ export interface PushTarget {
   p256dh: string;
   auth: string;
 }
+
+/** What a push service's refusals mean (RFC 8292 §4.2: 401 and 403 are about the VAPID JWT). */
+const PUSH_HINTS: Record<number, string> = {
+  401: "it did not accept Cairn's signature",
+  403: "the device subscribed under another key; turn push off and on again on it",
+  413: "the message is too large for it",
+};
 
 /** A day: an alert older than that on a phone that was off is no longer news. */
 const TTL_SECONDS = 24 * 3600;
@@ -57,7 +64,6 @@ export async function sendPush(
     return { ok: false, status: null, reason: networkReason(err, opts.signal) };
   }
   await res.body?.cancel().catch(() => {/* already closed: nothing to release */});
-  if (res.status >= 200 && res.status < 300) return { ok: true, status: res.status, reason: null };
   if (res.status === 404 || res.status === 410) {
     return {
       ok: false,
@@ -66,5 +72,5 @@ export async function sendPush(
       gone: true,
     };
   }
-  return { ok: false, status: res.status, reason: statusReason("The push service", res.status) };
+  return judgeAnswer("The push service", res, { hints: PUSH_HINTS });
 }
