@@ -148,6 +148,18 @@ export function createSchedulesRepo(db: Db) {
         hasRetention: r.retention !== "{}" && r.retention !== "",
       };
     },
+    /** The host a repository-wide kind of this plan runs on (push.ts runnerFor, in SQL). */
+    async runnerOf(planId: string): Promise<string | null> {
+      const p = await db.selectFrom("plans").select(["target_host_id", "target_tag"])
+        .where("id", "=", planId).executeTakeFirst();
+      if (!p) return null;
+      let q = db.selectFrom("hosts").select("id").where("state", "=", "approved");
+      q = p.target_host_id ? q.where("id", "=", p.target_host_id) : q.where(
+        sql<boolean>`exists (select 1 from json_each(hosts.tags) where value = ${p.target_tag})`,
+      );
+      const h = await q.orderBy("name").orderBy("id").limit(1).executeTakeFirst();
+      return h?.id ?? null;
+    },
     /** The hosts each schedule runs on: the plan's approved hosts, or the one runner. */
     async scheduleHosts(list: ScheduleRecord[]): Promise<Map<string, string[]>> {
       const planIds = [...new Set(list.map((s) => s.planId))];

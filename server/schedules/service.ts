@@ -67,10 +67,12 @@ export function createSchedulesService(deps: {
 }) {
   const { repo, audit, clock } = deps;
 
-  async function pushSoon() {
-    await deps.push.reconcile({ force: true }).catch((err) =>
-      deps.log?.warn("schedule push failed", { error: err })
-    );
+  /**
+   * The hosts' documents follow in the background: a push to a large tag seals a secret per
+   * host and entry, which must not hold the answer to this request.
+   */
+  function pushSoon() {
+    deps.push.markDirty();
   }
 
   async function mustFind(id: string): Promise<ScheduleRecord> {
@@ -183,7 +185,9 @@ export function createSchedulesService(deps: {
         jitterMinutes: input.jitterMinutes,
         catchUp: input.catchUp,
         enabled: input.enabled,
-        runnerHostId: null,
+        runnerHostId: REPOSITORY_WIDE_KINDS.includes(input.kind)
+          ? await repo.runnerOf(input.planId)
+          : null,
         createdBy: actor.name,
         createdAt: now,
         updatedAt: now,
@@ -194,7 +198,7 @@ export function createSchedulesService(deps: {
         target: { type: "schedule", id: s.id },
         details: { planId: s.planId, kind: s.kind, cron, timeZone: s.timeZone, enabled: s.enabled },
       });
-      await pushSoon();
+      pushSoon();
       return (await views([await mustFind(s.id)]))[0];
     },
 
@@ -209,7 +213,7 @@ export function createSchedulesService(deps: {
         target: { type: "schedule", id },
         details: { changed: Object.keys(patch), cron: next.cron, enabled: next.enabled },
       });
-      await pushSoon();
+      pushSoon();
       return (await views([await mustFind(id)]))[0];
     },
 
@@ -221,7 +225,7 @@ export function createSchedulesService(deps: {
         target: { type: "schedule", id },
         details: { planId: s.planId, kind: s.kind },
       });
-      await pushSoon();
+      pushSoon();
     },
 
     preview(input: { rule: ScheduleRule; timeZone: string; count: number }): SchedulePreview {
@@ -248,7 +252,7 @@ export function createSchedulesService(deps: {
         target: { type: "plan", id: planId },
         details: { for: input.for, until: until === PAUSED_INDEFINITELY ? "resumed" : iso(until) },
       });
-      await pushSoon();
+      pushSoon();
       return {
         planId,
         pausedUntil: until === null ? null : iso(until),

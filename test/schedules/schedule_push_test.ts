@@ -58,6 +58,8 @@ Deno.test("push: a version per change and only per change; drift until the agent
     });
     assert.equal(made.status, 201);
     const scheduleId = made.body.schedule.id;
+    // The documents follow the answer in the background; wait for that push.
+    await t.services.schedulePush.reconcile();
     const [doc] = puts(await a.poll());
     assert.equal(doc.version, 1);
     assert.equal(doc.hostId, a.hostId);
@@ -84,7 +86,10 @@ Deno.test("push: a version per change and only per change; drift until the agent
 
     // Two changes before the agent polls: one new version each, only the newest waits.
     await operator.json("PATCH", `/api/schedules/${scheduleId}`, { body: { catchUp: "skip" } });
+    await t.services.schedulePush.reconcile();
+    assert.equal((await state(t, a.hostId)).pushedVersion, 2);
     await operator.json("POST", `/api/plans/${planId}/pause`, { body: { for: "hours", hours: 4 } });
+    await t.services.schedulePush.reconcile();
     assert.equal((await state(t, a.hostId)).pushedVersion, 3);
     const waiting = await pendingPuts(t, a.hostId);
     assert.equal(waiting.length, 1);
@@ -157,6 +162,7 @@ Deno.test("repository-wide kinds run on one host: the plan's first tagged host b
     );
     assert.equal(made.status, 201);
     assert.equal(made.body.schedule.runnerHostId, a.hostId);
+    await t.services.schedulePush.reconcile();
     assert.equal(puts(await a.poll()).pop()!.entries.length, 1);
     assert.deepEqual(puts(await b.poll()), [], "b runs nothing of it: no document");
   } finally {
