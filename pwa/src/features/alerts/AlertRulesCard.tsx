@@ -15,7 +15,7 @@ import { useStores } from "../../state/stores.ts";
 import { LoadState } from "../common/LoadState.tsx";
 import { errorMessage } from "../common/use_action.ts";
 import { Checkbox, TextField } from "../plans/form_parts.tsx";
-import { PARAM_LABEL, RULE_LABEL, SEVERITY_LABEL } from "./alert_words.ts";
+import { codeSpans, PARAM_LABEL, RULE_LABEL, SEVERITY_LABEL } from "./alert_words.ts";
 
 const SEVERITIES = ALERT_SEVERITIES.map((s) => ({ value: s, label: SEVERITY_LABEL[s] }));
 
@@ -85,7 +85,7 @@ function RuleRow(props: { settings: AlertRuleView; api: AlertsApi }) {
       toasts.success(`${label}: saved`);
     } catch (err) {
       if (err instanceof ApiError && err.status === 400) {
-        setErrors(paramErrors(err.details, err.message));
+        setErrors(paramErrors(err.details, err.message, Object.keys(typed)));
       } else toasts.error(errorMessage(err));
     } finally {
       setBusy(false);
@@ -94,6 +94,10 @@ function RuleRow(props: { settings: AlertRuleView; api: AlertsApi }) {
   return (
     <form class="rule-row" onSubmit={save} noValidate aria-label={label} data-rule={s.rule}>
       <Checkbox label={<strong>{label}</strong>} checked={enabled} onValue={setEnabled} />
+      <p class="field__hint rule-row__about">
+        {codeSpans(s.description).map((p, i) => p.code ? <code key={i}>{p.text}</code> : p.text)}
+        {!s.implemented && " (not active on this appliance yet)"}
+      </p>
       <SelectField
         label="Severity"
         value={severity}
@@ -110,10 +114,6 @@ function RuleRow(props: { settings: AlertRuleView; api: AlertsApi }) {
           error={errors[k]}
         />
       ))}
-      <p class="field__hint rule-row__about">
-        {s.description}
-        {!s.implemented && " (not active on this appliance yet)"}
-      </p>
       {errors.form && <p class="field__error">{errors.form}</p>}
       <div class="rule-row__save">
         <button type="submit" class="btn btn--secondary btn--small" disabled={busy}>Save</button>
@@ -122,14 +122,21 @@ function RuleRow(props: { settings: AlertRuleView; api: AlertsApi }) {
   );
 }
 
-/** The appliance's 400 problems ("params.minutes") on their fields; others as one line. */
-function paramErrors(details: unknown, message: string): Record<string, string> {
+/**
+ * The appliance's 400 problems on the figures' fields (it names a figure by its key, or as
+ * "params.key"); the rest as one line.
+ */
+function paramErrors(
+  details: unknown,
+  message: string,
+  keys: string[],
+): Record<string, string> {
   const problems = (details as { problems?: { field?: unknown; problem?: unknown }[] })?.problems;
   const out: Record<string, string> = {};
   for (const p of Array.isArray(problems) ? problems : []) {
     if (typeof p.field !== "string" || typeof p.problem !== "string") continue;
-    const key = p.field.startsWith("params.") ? p.field.slice(7) : "form";
-    out[key] ??= p.problem;
+    const key = p.field.replace(/^(body\.)?params\./, "");
+    out[keys.includes(key) ? key : "form"] ??= p.problem;
   }
   return Object.keys(out).length ? out : { form: message };
 }

@@ -40,7 +40,7 @@ export default function NeedsAttention({ attention }: { attention: AlertListView
     <section class="attention" aria-labelledby="attention-title">
       <div class="card__head">
         <h2 id="attention-title" class="section-title">Needs attention</h2>
-        {total > 0 && <a href="/alerts">All {total} alerts</a>}
+        {total > 0 && <a href="/alerts">{total === 1 ? "Open alerts" : `All ${total} alerts`}</a>}
       </div>
       <ul class="attention__list">
         {list.slice(0, SHOWN).map((a) => {

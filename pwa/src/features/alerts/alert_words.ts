@@ -22,6 +22,7 @@ export const RULE_LABEL: Record<AlertRule, string> = {
 /** What each rule's figures mean, for the rules settings (unknown figures keep their name). */
 export const PARAM_LABEL: Record<string, string> = {
   n: "Failures in a row",
+  count: "Failures in a row",
   factor: "Usual intervals missed before stale",
   graceMinutes: "Grace (minutes)",
   unscheduledHours: "Unscheduled plans: stale after (hours, empty = never)",
@@ -74,4 +75,9 @@ export function causeLabel(a: AlertView): string {
 /** Only PWA paths are followed: a link that is not one ("//evil", "javascript:") is dropped. */
 export function safeLink(link: string): string | null {
   return /^\/(?![/\\])[^\s]*$/.test(link) ? link : null;
+}
+
+/** A rule's description with its `figure` names as code: the pieces to render in order. */
+export function codeSpans(text: string): { code: boolean; text: string }[] {
+  return text.split("`").map((t, i) => ({ code: i % 2 === 1, text: t })).filter((p) => p.text);
 }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { AlertView } from "../../../../server/contract/alerts.ts";
-import { byUrgency, causeLabel, needingAttention, safeLink } from "./alert_words.ts";
+import { byUrgency, causeLabel, codeSpans, needingAttention, safeLink } from "./alert_words.ts";
 
 const alert = (p: Partial<AlertView>): AlertView => ({
   id: "alr_1",
@@ -55,4 +55,13 @@ Deno.test("the cause link is named by where it goes, and only app paths are foll
   assert.equal(safeLink("//evil.example/x"), null);
   assert.equal(safeLink("javascript:alert(1)"), null);
   assert.equal(safeLink("https://evil.example"), null);
+});
+
+Deno.test("a rule's description shows its figure names as code", () => {
+  assert.deepEqual(codeSpans("older than `hours` (from the last look)"), [
+    { code: false, text: "older than " },
+    { code: true, text: "hours" },
+    { code: false, text: " (from the last look)" },
+  ]);
+  assert.deepEqual(codeSpans("plain"), [{ code: false, text: "plain" }]);
 });

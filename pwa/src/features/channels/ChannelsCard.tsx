@@ -17,7 +17,7 @@ import { SEVERITY_LABEL } from "../alerts/alert_words.ts";
 import { LoadState } from "../common/LoadState.tsx";
 import { useAction } from "../common/use_action.ts";
 import { deliveryLine, TestResult } from "../notifications/TestResult.tsx";
-import { KIND_LABEL } from "./channel_form.ts";
+import { FIELDS, KIND_LABEL } from "./channel_form.ts";
 import { ChannelEditor } from "./ChannelEditor.tsx";
 
 /** Where a channel sends, from what may be shown: "ntfy.sh/cairn-alerts", "2 recipients". */
@@ -133,7 +133,8 @@ function ChannelItem(
       <p class="muted">
         {destination(c)} · {c.severities.map((s) => SEVERITY_LABEL[s]).join(", ")}
         {c.rules.length > 0 ? ` · ${c.rules.length} rules` : " · every rule"}
-        {Object.entries(c.secretsSet).filter(([, on]) => on).map(([k]) => ` · ${k} set`).join("")}
+        {Object.entries(c.secretsSet).filter(([, on]) => on)
+          .map(([k]) => ` · ${FIELDS[c.kind].find((f) => f.key === k)?.label ?? k} set`).join("")}
       </p>
       {c.lastDelivery && (
         <p class={c.lastDelivery.state === "sent" ? "muted" : "field__error"}>

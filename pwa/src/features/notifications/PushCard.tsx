@@ -11,7 +11,9 @@ import { formatAgo } from "../../components/format.ts";
 import { Notice } from "../../components/Notice.tsx";
 import { useLoad } from "../../components/use_load.ts";
 import { LoadState } from "../common/LoadState.tsx";
-import { errorMessage, useAction } from "../common/use_action.ts";
+import { useAction } from "../common/use_action.ts";
+import { ApiError } from "../../api/client.ts";
+import { useStores } from "../../state/stores.ts";
 import {
   base64UrlToBytes,
   deviceLabel,
@@ -25,11 +27,17 @@ import { TestResult } from "./TestResult.tsx";
 /** This device's subscription id on the appliance, so "Turn off" removes the right one. */
 const DEVICE_KEY = "cairn.push.subscription";
 
-async function registration(): Promise<ServiceWorkerRegistration> {
-  const timeout = new Promise<never>((_, reject) =>
-    setTimeout(() => reject(new Error("the app's service worker is not running")), 10_000)
-  );
-  return await Promise.race([navigator.serviceWorker.ready, timeout]);
+/** `work`, or an error saying `what` did not answer within `ms`. */
+function within<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not answer`)), ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
+function registration(): Promise<ServiceWorkerRegistration> {
+  return within(navigator.serviceWorker.ready, 10_000, "the app's service worker");
 }
 
 async function currentSubscription(): Promise<PushSubscription | null> {
@@ -41,7 +49,11 @@ export function PushCard({ api }: { api: NotifyApi }) {
   const [state, setState] = useState(() => pushState(readEnvironment()));
   const [problem, setProblem] = useState<string | null>(null);
   const [result, setResult] = useState<TestResultView | null>(null);
-  const { busy, run } = useAction();
+  const { toasts } = useStores();
+  const action = useAction();
+  const [enabling, setBusy] = useState(false);
+  const busy = action.busy || enabling;
+  const run = action.run;
   const loaded = useLoad(async () => {
     const [devices, here] = await Promise.all([api.push.list(), currentSubscription()]);
     return { devices, subscribed: here !== null };
@@ -56,25 +68,30 @@ export function PushCard({ api }: { api: NotifyApi }) {
     const permission = await Notification.requestPermission();
     setState(pushState(readEnvironment()));
     if (permission !== "granted") return;
-    const r = await run(async () => {
+    setBusy(true);
+    try {
       const reg = await registration();
       const { publicKey } = await api.push.vapidKey();
-      let sub: PushSubscription;
-      try {
-        sub = await reg.pushManager.subscribe({
+      // A browser whose push service is out of reach can wait on this for minutes.
+      const sub = await within(
+        reg.pushManager.subscribe({
           userVisibleOnly: true,
           applicationServerKey: base64UrlToBytes(publicKey),
-        });
-      } catch (err) {
-        throw new Error(`this browser could not reach its push service (${errorMessage(err)})`);
-      }
+        }),
+        15_000,
+        "the browser's push service",
+      );
       const saved = await api.push.subscribe(
         subscriptionBody(sub.toJSON(), deviceLabel(navigator.userAgent)),
       );
       localStorage.setItem(DEVICE_KEY, saved.id);
-      return saved;
-    }, "Notifications are on for this device");
-    if (!r.ok) setProblem("Notifications could not be turned on for this device.");
+      toasts.success("Notifications are on for this device");
+    } catch (err) {
+      const reason = err instanceof ApiError || err instanceof Error ? err.message : String(err);
+      setProblem(`Notifications could not be turned on for this device: ${reason}.`);
+    } finally {
+      setBusy(false);
+    }
     refresh();
   };
 

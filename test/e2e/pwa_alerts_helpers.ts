@@ -1,0 +1,61 @@
+/**
+ * Helpers shared by the alerts and schedules browser tests: an admin's API session, polling
+ * with a deadline, and screenshots in both themes (copied to docs/screenshots only with
+ * CAIRN_UPDATE_SCREENSHOTS=1, so a test run leaves tracked files alone).
+ */
+import { copyFile, mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import type { Page } from "playwright-core";
+import { PROJECT_ROOT } from "../../server/paths.ts";
+import { PASSWORD, screenshot } from "./pwa_helpers.ts";
+
+export async function adminApi(url: string) {
+  const login = await fetch(new URL("/api/auth/login", url), {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ username: "admin", password: PASSWORD }),
+  });
+  const cookie = /cairn_session=[^;]*/.exec(login.headers.get("set-cookie") ?? "")![0];
+  const { csrfToken } = await login.json();
+  return async <T>(method: string, path: string, body?: unknown): Promise<T> => {
+    const res = await fetch(new URL(path, url), {
+      method,
+      headers: { cookie, "x-csrf-token": csrfToken, "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`${method} ${path}: HTTP ${res.status} ${text}`);
+    return (text ? JSON.parse(text) : null) as T;
+  };
+}
+
+/** Polls `probe` until it gives a value (not null, undefined or false), or fails after 40 s. */
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | null | undefined | false>,
+  timeoutMs = 40_000,
+): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const got = await probe();
+    if (got !== null && got !== undefined && got !== false) return got;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+async function shoot(page: Page, name: string) {
+  const path = await screenshot(page, name);
+  if (Deno.env.get("CAIRN_UPDATE_SCREENSHOTS") !== "1") return;
+  const docs = join(PROJECT_ROOT, "docs", "screenshots");
+  await mkdir(docs, { recursive: true });
+  await copyFile(path, join(docs, `${name}.png`));
+}
+
+/** The page as it is now, light then dark, under `name`. */
+export async function shots(page: Page, name: string) {
+  await shoot(page, `${name}-light`);
+  await page.emulateMedia({ colorScheme: "dark" });
+  await shoot(page, `${name}-dark`);
+  await page.emulateMedia({ colorScheme: "light" });
+}
