@@ -9,7 +9,7 @@
  * a person must look; the systemd unit does not restart on these).
  */
 import { AGENT_ERROR, AGENT_PROTOCOL_VERSION } from "../server/contract/agent.ts";
-import type { HostFacts } from "../server/contract/agent.ts";
+import type { HelloResponse, HostFacts } from "../server/contract/agent.ts";
 import { createBackoff, sleep } from "./backoff.ts";
 import type { Backoff } from "./backoff.ts";
 import { ApplianceError, ProtocolError, UnreachableError } from "./client.ts";
@@ -75,6 +75,11 @@ export interface ChannelDeps {
   now?: () => number;
   /** Told whether each exchange with the appliance got an answer (the scheduler's offline mark). */
   onContact?(answered: boolean): void;
+  /** A replicated pair's two appliances (agent/appliances.ts): pins the peer, moves to it. */
+  appliances?: {
+    learn(hello: HelloResponse): Promise<void>;
+    failover(reason: string): Promise<boolean>;
+  };
 }
 
 export async function runChannel(deps: ChannelDeps): Promise<RunResult> {
@@ -127,6 +132,7 @@ export async function runChannel(deps: ChannelDeps): Promise<RunResult> {
         "the appliance says hello with another key",
       );
     }
+    await deps.appliances?.learn(hello);
     const s = await authenticate({ client, identity, pinned, now });
     session = s;
     deps.onContact?.(true);
@@ -225,14 +231,32 @@ export async function runChannel(deps: ChannelDeps): Promise<RunResult> {
     }
   }
 
+  // An appliance that is gone or answers as a standby: move to the other one of the pair, once
+  // for all three loops (the first to notice moves; the others see the generation changed).
+  let generation = 0;
+  async function failedOver(err: unknown, seen: number): Promise<boolean> {
+    const standby = err instanceof ApplianceError && err.code === "standby_read_only";
+    if (!deps.appliances || !(standby || err instanceof UnreachableError)) return false;
+    if (seen !== generation) return true;
+    if (!(await deps.appliances.failover(standby ? "standby" : "unreachable"))) return false;
+    generation++;
+    session = null;
+    return true;
+  }
+
   async function loop(body: () => Promise<void>) {
     const backoff = createBackoff({ baseMs: tuning.backoffBaseMs, maxMs: tuning.backoffMaxMs });
     while (!stop.signal.aborted) {
+      const seen = generation;
       try {
         await body();
         backoff.reset();
       } catch (err) {
         if (stop.signal.aborted) return;
+        if (await failedOver(err, seen)) {
+          await sleep(backoff.next(), stop.signal);
+          continue;
+        }
         const delay = retryDelay(err, backoff);
         if (delay === null) return;
         await sleep(delay, stop.signal);

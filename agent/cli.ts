@@ -27,11 +27,16 @@ import { createSecretStore } from "./secrets.ts";
 import { authenticate } from "./session.ts";
 import { ApplianceKeyChangedError, checkProtocol, ProtocolMismatchError } from "./trust.ts";
 import { AGENT_VERSION } from "./version.ts";
+import { createApplianceSet } from "./appliances.ts";
 
 const out = (line: string) => console.log(line);
 const OUTBOX_FILE = "outbox.db";
 
-function clientFor(cfg: AgentConfig, server: string, timeoutMs?: number): ApplianceClient {
+function clientFor(
+  cfg: AgentConfig,
+  server: string | (() => string),
+  timeoutMs?: number,
+): ApplianceClient {
   return createClient({
     baseUrl: server,
     fetch: createFetch({ localAddress: cfg.localAddress }),
@@ -127,6 +132,10 @@ async function cmdRun(cfg: AgentConfig): Promise<number> {
   }
   const identity = await loadOrCreateIdentity(cfg.stateDir);
   const log = createLog({ level: cfg.logLevel });
+  // A replicated pair: every client reads the current appliance's address from `enrollment`.
+  const appliances = await createApplianceSet({ stateDir: cfg.stateDir, enrollment, log });
+  enrollment.alsoTrusted = () => appliances.pinned();
+  const server = () => enrollment.server;
   const outbox = await openOutbox(join(cfg.stateDir, OUTBOX_FILE), { driver: cfg.sqliteDriver });
   const stop = new AbortController();
   runtime.onTerminate(() => stop.abort());
@@ -144,7 +153,7 @@ async function cmdRun(cfg: AgentConfig): Promise<number> {
     pinned: enrollment,
     log,
     listings: createListingUploader({
-      client: clientFor(cfg, enrollment.server),
+      client: clientFor(cfg, server),
       identity,
       pinned: enrollment,
       fetch: createFetch({ localAddress: cfg.localAddress }),
@@ -155,7 +164,7 @@ async function cmdRun(cfg: AgentConfig): Promise<number> {
       raw: canRawUpload() && !cfg.localAddress,
       fetch: createFetch({ localAddress: cfg.localAddress }),
       token: sessionSource({
-        client: clientFor(cfg, enrollment.server),
+        client: clientFor(cfg, server),
         identity,
         pinned: enrollment,
       }),
@@ -176,7 +185,7 @@ async function cmdRun(cfg: AgentConfig): Promise<number> {
   try {
     const r = await runChannel({
       stateDir: cfg.stateDir,
-      client: clientFor(cfg, enrollment.server),
+      client: clientFor(cfg, server),
       identity,
       pinned: enrollment,
       outbox,
@@ -194,6 +203,7 @@ async function cmdRun(cfg: AgentConfig): Promise<number> {
       facts,
       signal: stop.signal,
       onContact: (ok) => (answered = ok),
+      appliances,
     });
     log(r.code === EXIT.ok ? "info" : "error", "cairn-agent stopped", {
       code: r.code,

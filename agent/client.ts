@@ -54,8 +54,15 @@ export class ProtocolError extends Error {
 
 const V1 = "/api/agent/v1";
 
-export function createClient(opts: { baseUrl: string; fetch: Fetch; timeoutMs?: number }) {
-  const base = opts.baseUrl.replace(/\/+$/, "");
+/**
+ * `baseUrl` may be a function: an agent of a replicated pair reads the current appliance's
+ * address at each call, so a failover (agent/appliances.ts) moves every client at once.
+ */
+export function createClient(
+  opts: { baseUrl: string | (() => string); fetch: Fetch; timeoutMs?: number },
+) {
+  const baseOf = () =>
+    (typeof opts.baseUrl === "function" ? opts.baseUrl() : opts.baseUrl).replace(/\/+$/, "");
   const timeoutMs = opts.timeoutMs ?? 20_000;
 
   async function call<T>(
@@ -64,6 +71,7 @@ export function createClient(opts: { baseUrl: string; fetch: Fetch; timeoutMs?: 
     schema: v.GenericSchema<unknown, T>,
     o: { body?: unknown; token?: string; timeoutMs?: number; signal?: AbortSignal } = {},
   ): Promise<T> {
+    const base = baseOf();
     const headers: Record<string, string> = { accept: "application/json" };
     if (o.body !== undefined) headers["content-type"] = "application/json";
     if (o.token) headers.authorization = `Bearer ${o.token}`;
@@ -119,7 +127,9 @@ export function createClient(opts: { baseUrl: string; fetch: Fetch; timeoutMs?: 
   }
 
   return {
-    baseUrl: base,
+    get baseUrl() {
+      return baseOf();
+    },
     hello: (req: HelloRequest) => call("POST", `${V1}/hello`, HelloResponseSchema, { body: req }),
     enroll: (env: SignedEnvelope) =>
       call("POST", `${V1}/enroll`, EnrollResponseSchema, { body: env }),

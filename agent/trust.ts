@@ -28,6 +28,11 @@ export interface PinnedAppliance {
   applianceId: string;
   appliancePublicKey: string;
   applianceFingerprint: string;
+  /**
+   * The other appliance of a replicated pair, pinned too (agent/appliances.ts): a secret it
+   * sealed before a failover stays good after it.
+   */
+  alsoTrusted?: () => PinnedAppliance[];
 }
 
 export class ProtocolMismatchError extends Error {
@@ -115,10 +120,13 @@ export async function checkSealedSecret(
     throw new UntrustedCommandError("A sealed secret does not match the protocol");
   }
   const s = parsed.output;
-  if (s.applianceId !== pinned.applianceId || s.agentKey !== identity.publicKey) {
+  const signer = s.applianceId === pinned.applianceId
+    ? pinned
+    : pinned.alsoTrusted?.().find((a) => a.applianceId === s.applianceId);
+  if (!signer || s.agentKey !== identity.publicKey) {
     throw new UntrustedCommandError("A sealed secret is for another appliance or agent");
   }
-  const ok = await verifySignature(pinned.appliancePublicKey, s.signature, {
+  const ok = await verifySignature(signer.appliancePublicKey, s.signature, {
     context: SIGN_CONTEXT.sealed,
     fields: sealedSecretFields(s),
   });

@@ -115,7 +115,11 @@ function allRoutes(deps: AppDeps, isSecure: (c: Context) => boolean): Route[] {
     ...auditRoutes(s.audit),
     ...settingsRoutes({ settings: s.settings, tls: deps.tls }),
     ...dashboardRoutes(s.dashboard),
-    ...agentRoutes({ enrollment: s.enrollment, channel: s.agentChannel }),
+    ...agentRoutes({
+      enrollment: s.enrollment,
+      channel: s.agentChannel,
+      peers: deps.replication?.agentPeers,
+    }),
     ...indexAgentRoutes(s.index),
     ...hostsRoutes({
       hosts: s.hosts,

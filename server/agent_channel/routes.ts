@@ -8,6 +8,7 @@ import {
   SessionRequestSchema,
   SignedEnvelopeSchema,
 } from "../contract/agent.ts";
+import type { HelloPeer } from "../contract/agent.ts";
 import type { EnrollmentService } from "../enrollment/service.ts";
 import { route } from "../http/route.ts";
 import type { Route } from "../http/route.ts";
@@ -16,7 +17,12 @@ import type { AgentChannelService } from "./service.ts";
 const V1 = "/api/agent/v1";
 
 export function agentRoutes(
-  deps: { enrollment: EnrollmentService; channel: AgentChannelService },
+  deps: {
+    enrollment: EnrollmentService;
+    channel: AgentChannelService;
+    /** The other appliance of a replicated pair, signed, for the agent to pin (replication). */
+    peers?: () => Promise<HelloPeer[]>;
+  },
 ): Route[] {
   const { enrollment, channel } = deps;
   return [
@@ -25,7 +31,11 @@ export function agentRoutes(
       path: `${V1}/hello`,
       access: "public",
       body: HelloRequestSchema,
-      handle: ({ body }) => enrollment.hello(body),
+      handle: async ({ body }) => {
+        const hello = enrollment.hello(body);
+        const peers = (await deps.peers?.()) ?? [];
+        return peers.length > 0 ? { ...hello, peers } : hello;
+      },
     }),
     route({
       method: "POST",

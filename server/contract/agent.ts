@@ -24,6 +24,7 @@ export const SIGN_CONTEXT = {
   commands: "cairn/agent/v1/commands",
   sealed: "cairn/agent/v1/sealed-secret",
   acks: "cairn/agent/v1/acks",
+  peer: "cairn/agent/v1/peer",
 } as const;
 
 export const LIMITS = {
@@ -95,6 +96,27 @@ export const HelloRequestSchema = v.object({
 });
 export type HelloRequest = v.InferOutput<typeof HelloRequestSchema>;
 
+/**
+ * The other appliance of a replicated pair (docs/replication.md), vouched for by the signature
+ * of the appliance that says hello: an agent pins it only when that signature verifies against
+ * the key it already pinned, and sends to it when this one is gone or answers as a standby.
+ */
+export const HelloPeerSchema = v.object({
+  url: v.pipe(str(500), v.regex(/^https?:\/\//, "must be an http(s) URL")),
+  applianceId: nonEmpty(64),
+  appliancePublicKey: Key32Schema,
+  applianceFingerprint: FingerprintSchema,
+  signature: SignatureSchema,
+});
+export type HelloPeer = v.InferOutput<typeof HelloPeerSchema>;
+
+export function helloPeerFields(
+  voucherId: string,
+  p: Omit<HelloPeer, "signature">,
+): string[] {
+  return [voucherId, p.url, p.applianceId, p.appliancePublicKey, p.applianceFingerprint];
+}
+
 export const HelloResponseSchema = v.object({
   protocolVersion: ProtocolVersionSchema,
   minAgentProtocolVersion: ProtocolVersionSchema,
@@ -103,6 +125,7 @@ export const HelloResponseSchema = v.object({
   applianceFingerprint: FingerprintSchema,
   serverTime: Time,
   version: str(40),
+  peers: v.optional(v.array(HelloPeerSchema)),
 });
 export type HelloResponse = v.InferOutput<typeof HelloResponseSchema>;
 

@@ -16,6 +16,8 @@ import type {
   ReplicationRole,
   ReplicationStatusView,
 } from "../contract/replication.ts";
+import { helloPeerFields, SIGN_CONTEXT } from "../contract/agent.ts";
+import type { HelloPeer } from "../contract/agent.ts";
 import type { Logger } from "../log.ts";
 import { createApplier } from "./apply.ts";
 import { makeSnapshot, removeFile } from "./bootstrap.ts";
@@ -236,6 +238,22 @@ export function createReplicationService(deps: ReplicationDeps) {
       };
     },
     peerStatus: () => serveStatus(serveDeps),
+    /** The paired appliance, vouched for by this one's signature, for agents' hello. */
+    async agentPeers(): Promise<HelloPeer[]> {
+      const s = readState(conn);
+      if (!s.peerId || !s.peerKey || !s.peerUrl) return [];
+      const unsigned = {
+        url: s.peerUrl,
+        applianceId: s.peerId,
+        appliancePublicKey: s.peerKey,
+        applianceFingerprint: await fingerprintOf(fromBase64(s.peerKey)!),
+      };
+      const signature = await identity.signer.sign(
+        SIGN_CONTEXT.peer,
+        helloPeerFields(identity.applianceId, unsigned),
+      );
+      return [{ ...unsigned, signature }];
+    },
     pair: (req: PairRequest) =>
       acceptPairing(conn, { identity, secretKey: deps.secretBox.key(), req, now: deps.now() }),
     createPairingCode: (createdBy: string): PairingCodeView =>
