@@ -46,7 +46,12 @@ type Ctx = Awaited<ReturnType<typeof createTestContext>>;
 /** A notifier on the context's database and secret box, with its own fetch. */
 export function notifierFor(
   ctx: Ctx,
-  opts: { fetch?: Fetch; baseUrl?: string | null; worker?: NotifyDeps["worker"] } = {},
+  opts: {
+    fetch?: Fetch;
+    baseUrl?: string | null;
+    vapidSubject?: string | null;
+    worker?: NotifyDeps["worker"];
+  } = {},
 ) {
   return createNotifyService({
     repo: createNotifyRepo(ctx.db),
@@ -54,6 +59,8 @@ export function notifierFor(
     clock: ctx.clock,
     secretBox: ctx.services.secretBox,
     baseUrl: opts.baseUrl === undefined ? "https://cairn.example.net" : opts.baseUrl,
+    vapidSubject: opts.vapidSubject ?? null,
+    log: ctx.deps.log,
     fetch: opts.fetch,
     worker: opts.worker,
   });

@@ -75,6 +75,7 @@ export async function startPushService(dir: string) {
   const received: PushReceived[] = [];
   const rejected: string[] = [];
   const gone = new Set<string>();
+  const answers = new Map<string, { status: number; headers: Record<string, string> }>();
   const vapidKeys = new Set<string>();
   const waiting: Array<() => void> = [];
   const server = Deno.serve({
@@ -89,6 +90,12 @@ export async function startPushService(dir: string) {
     const id = url.pathname.replace(/^\/push\//, "");
     const body = new Uint8Array(await req.arrayBuffer());
     if (gone.has(id)) return new Response(null, { status: 410 });
+    const answer = answers.get(id);
+    if (answer) {
+      for (const w of waiting.splice(0)) w();
+      rejected.push(`answered ${answer.status}`);
+      return new Response(null, answer);
+    }
     const device = devices.get(id);
     if (!device) return new Response(null, { status: 404 });
     try {
@@ -142,6 +149,11 @@ export async function startPushService(dir: string) {
     },
     /** From now on this device answers 410 Gone, as after the user revoked permission. */
     expire: (id: string) => void gone.add(id),
+    /** From now on this device's messages are answered so (null: accepted again). */
+    answer(id: string, a: { status: number; headers?: Record<string, string> } | null) {
+      if (a) answers.set(id, { status: a.status, headers: a.headers ?? {} });
+      else answers.delete(id);
+    },
     /** Waits until `count` messages arrived (or were refused). */
     async waitFor(count: number, timeoutMs = 10_000) {
       const until = Date.now() + timeoutMs;
