@@ -62,10 +62,6 @@ export function runnerFor(plan: PushPlanRow, hosts: PushHostRow[]): string | nul
   return hosts.find((h) => h.tags.includes(plan.targetTag ?? "\u0000"))?.id ?? null;
 }
 
-function targets(plan: PushPlanRow, host: PushHostRow): boolean {
-  return plan.targetHostId ? plan.targetHostId === host.id : host.tags.includes(plan.targetTag!);
-}
-
 export function createSchedulePush(deps: PushDeps) {
   const { repo, clock } = deps;
   let dirty = true;
@@ -265,5 +261,3 @@ export function createSchedulePush(deps: PushDeps) {
 }
 
 export type SchedulePush = ReturnType<typeof createSchedulePush>;
-
-export { targets as planTargetsHost };
