@@ -351,25 +351,39 @@ interface Window {
   from: number;
   runs: number[];
 }
-const windows = new Map<string, Window>();
+/** Per cron, per zone: the runs from some instant on (no string keys on the hot path). */
+const windows = new Map<string, Map<string, Window>>();
+let windowCount = 0;
 const WINDOW_RUNS = 24;
+
+/** A cached window holding at least `n` runs after `afterMs` (recomputed when it does not). */
+function windowFor(cron: string, timeZone: string, afterMs: number, n: number): Window {
+  let byZone = windows.get(cron);
+  if (!byZone) {
+    if (windowCount > 50_000) {
+      windows.clear();
+      windowCount = 0;
+    }
+    byZone = new Map();
+    windows.set(cron, byZone);
+  }
+  let w = byZone.get(timeZone);
+  if (!w || afterMs < w.from || w.runs.length === 0 || afterMs >= w.runs[w.runs.length - n]) {
+    const p = parseCron(cron);
+    formatter(timeZone);
+    if (!w) windowCount++;
+    w = { from: afterMs, runs: computeRuns(p, timeZone, afterMs, WINDOW_RUNS) };
+    byZone.set(timeZone, w);
+  }
+  return w;
+}
 
 /** The next `n` run instants (ms) strictly after `afterMs`. */
 export function nextRuns(cron: string, timeZone: string, afterMs: number, n: number): number[] {
-  const p = parseCron(cron);
-  formatter(timeZone);
-  if (n <= WINDOW_RUNS) {
-    const key = `${cron}\u0000${timeZone}`;
-    let w = windows.get(key);
-    if (!w || afterMs < w.from || w.runs.length === 0 || afterMs >= w.runs[w.runs.length - n]) {
-      w = { from: afterMs, runs: computeRuns(p, timeZone, afterMs, WINDOW_RUNS) };
-      if (windows.size > 50_000) windows.clear();
-      windows.set(key, w);
-    }
-    const i = firstAfter(w.runs, afterMs);
-    return w.runs.slice(i, i + n);
-  }
-  return computeRuns(p, timeZone, afterMs, n);
+  if (n > WINDOW_RUNS) return computeRuns(parseCron(cron), timeZone, afterMs, n);
+  const w = windowFor(cron, timeZone, afterMs, n);
+  const i = firstAfter(w.runs, afterMs);
+  return w.runs.slice(i, i + n);
 }
 
 function firstAfter(runs: number[], t: number): number {
@@ -385,7 +399,8 @@ function firstAfter(runs: number[], t: number): number {
 
 /** The next run instant (ms) strictly after `afterMs`. */
 export function nextRunAfter(cron: string, timeZone: string, afterMs: number): number {
-  const [next] = nextRuns(cron, timeZone, afterMs, 1);
+  const w = windowFor(cron, timeZone, afterMs, 1);
+  const next = w.runs[firstAfter(w.runs, afterMs)];
   if (next === undefined) throw new ScheduleError("This expression never runs");
   return next;
 }
@@ -409,21 +424,25 @@ export function runsBetween(
   return out;
 }
 
-const intervals = new Map<string, { typical: number; longest: number }>();
+const intervals = new Map<string, Map<string, { typical: number; longest: number }>>();
 /** A fixed start so a schedule's interval does not depend on when it is asked. */
 const INTERVAL_SAMPLE_FROM = Date.UTC(2026, 0, 1);
 
 function intervalStats(cron: string, timeZone: string): { typical: number; longest: number } {
-  const key = `${cron}\u0000${timeZone}`;
-  let hit = intervals.get(key);
+  let byZone = intervals.get(cron);
+  if (!byZone) {
+    if (intervals.size > 50_000) intervals.clear();
+    byZone = new Map();
+    intervals.set(cron, byZone);
+  }
+  let hit = byZone.get(timeZone);
   if (!hit) {
     const runs = computeRuns(parseCron(cron), timeZone, INTERVAL_SAMPLE_FROM, 61);
     const gaps = runs.slice(1).map((r, i) => r - runs[i]).sort((a, b) => a - b);
     hit = gaps.length === 0
       ? { typical: 366 * DAY, longest: 366 * DAY }
       : { typical: gaps[Math.floor(gaps.length / 2)], longest: gaps[gaps.length - 1] };
-    if (intervals.size > 50_000) intervals.clear();
-    intervals.set(key, hit);
+    byZone.set(timeZone, hit);
   }
   return hit;
 }
