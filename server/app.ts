@@ -119,6 +119,7 @@ function allRoutes(deps: AppDeps, isSecure: (c: Context) => boolean): Route[] {
       enrollment: s.enrollment,
       channel: s.agentChannel,
       peers: deps.replication?.agentPeers,
+      durable: deps.replication?.waitForStandby,
     }),
     ...indexAgentRoutes(s.index),
     ...hostsRoutes({

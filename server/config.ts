@@ -27,6 +27,8 @@ export interface Config {
   standbyOf: string | null;
   /** The one-time code made on the primary; used once, at the first start as a standby. */
   pairingCode: string | null;
+  /** Agent reports are acknowledged only once the standby holds them (docs/replication.md). */
+  replicationSync: boolean;
   /** Web Push's contact for the push services (mailto: or https:); null = made from baseUrl. */
   vapidSubject: string | null;
 }
@@ -130,6 +132,8 @@ export function readConfig(env: Record<string, string | undefined>): Config {
     listen,
     standbyOf,
     pairingCode: env.CAIRN_PAIRING_CODE || null,
+    replicationSync:
+      pick("CAIRN_REPLICATION_SYNC", env.CAIRN_REPLICATION_SYNC, ["on", "off"], "off") === "on",
     vapidSubject: readVapidSubject(env.CAIRN_VAPID_SUBJECT),
     dataDir: env.CAIRN_DATA_DIR || "./data",
     baseUrl,

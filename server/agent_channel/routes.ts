@@ -22,6 +22,8 @@ export function agentRoutes(
     channel: AgentChannelService;
     /** The other appliance of a replicated pair, signed, for the agent to pin (replication). */
     peers?: () => Promise<HelloPeer[]>;
+    /** Synchronous replication: resolves once the standby holds what was just stored. */
+    durable?: () => Promise<void>;
   },
 ): Route[] {
   const { enrollment, channel } = deps;
@@ -79,7 +81,11 @@ export function agentRoutes(
       access: "agent",
       body: ReportBatchSchema,
       bodyLimit: LIMITS.reportBatchBodyBytes,
-      handle: ({ body, agent, ip }) => channel.ingest(agent!, body.reports, ip),
+      handle: async ({ body, agent, ip }) => {
+        const answer = await channel.ingest(agent!, body.reports, ip);
+        await deps.durable?.();
+        return answer;
+      },
     }),
   ];
 }

@@ -153,6 +153,8 @@ export interface ReplicationStatusView {
   lag: { entries: number; seconds: number | null };
   lastContactAt: string | null;
   state: "ok" | "unpaired" | "bootstrapping" | "catching_up" | "error";
+  /** Synchronous mode (a primary): on, and whether the standby is there to wait for. */
+  synchronous: { enabled: boolean; standbyConnected: boolean };
   lastError: string | null;
 }
 

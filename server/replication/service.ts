@@ -25,6 +25,7 @@ import type { MigrationFile } from "./capture.ts";
 import { lastPosition } from "./capture.ts";
 import { createPeerClient } from "./client.ts";
 import { StandbyReadOnlyError } from "./errors.ts";
+import { AppError } from "../errors.ts";
 import { logHead, trimLog } from "./log.ts";
 import { acceptPairing, createPairingCode } from "./pairing.ts";
 import { assertServingPrimary, serveChanges, serveStatus } from "./primary.ts";
@@ -39,6 +40,10 @@ import { readState } from "./state.ts";
 import { verifySignedRequest } from "./signing.ts";
 import type { VerifiedRequest } from "./signing.ts";
 
+/** Synchronous mode: how long a report ingest waits, and when a silent standby counts as gone. */
+export const SYNC_WAIT_MS = 5000;
+export const SYNC_PEER_GONE_MS = 30_000;
+
 export interface ReplicationDeps {
   conn: SqlConn;
   identity: ApplianceIdentity;
@@ -47,7 +52,13 @@ export interface ReplicationDeps {
   dataDir: string;
   now: () => number;
   log?: Logger;
-  config: { standbyOf: string | null; pairingCode: string | null; baseUrl: string | null };
+  config: {
+    standbyOf: string | null;
+    pairingCode: string | null;
+    baseUrl: string | null;
+    /** Agent report ingest waits for the standby (waitForStandby). */
+    replicationSync?: boolean;
+  };
   /**
    * Told after a promotion (primary) or a fencing (standby): the appliance starts or stops the
    * work only a primary does (alerts, notifications, job recovery).
@@ -149,6 +160,7 @@ export function createReplicationService(deps: ReplicationDeps) {
   };
 
   let trimTimer: ReturnType<typeof setInterval> | null = null;
+  let lastPeerContact = 0;
 
   return {
     role: () => role,
@@ -207,6 +219,7 @@ export function createReplicationService(deps: ReplicationDeps) {
       q: { after: number; wait: number; limit: number },
       signal: AbortSignal,
     ) {
+      lastPeerContact = Date.now();
       return serveChanges(serveDeps, {
         after: q.after,
         waitMs: q.wait,
@@ -238,6 +251,31 @@ export function createReplicationService(deps: ReplicationDeps) {
       };
     },
     peerStatus: () => serveStatus(serveDeps),
+    /**
+     * Synchronous mode: resolves once the standby acknowledged everything logged so far (it
+     * acknowledges N by asking for what follows N, after applying). A standby that has not asked
+     * for 30 s is taken as gone and not waited for: the primary keeps accepting reports, with
+     * the status saying so. One that is there but slow gets 5 s; then the agent is told to try
+     * again (409 standby_unconfirmed), keeps its reports, and sends them again (stored once).
+     */
+    waitForStandby: async (): Promise<void> => {
+      if (!deps.config.replicationSync) return;
+      const s = readState(conn);
+      if (s.role !== "primary" || !s.peerKey) return;
+      const target = lastPosition(conn);
+      if (s.ackedPosition >= target) return;
+      if (Date.now() - lastPeerContact > SYNC_PEER_GONE_MS) return;
+      const deadline = Date.now() + SYNC_WAIT_MS;
+      while (Date.now() < deadline && !stop.signal.aborted) {
+        await new Promise((r) => setTimeout(r, 5));
+        if (readState(conn).ackedPosition >= target) return;
+      }
+      throw new AppError(
+        409,
+        "standby_unconfirmed",
+        "The standby has not confirmed these reports yet; send them again",
+      );
+    },
     /** The paired appliance, vouched for by this one's signature, for agents' hello. */
     async agentPeers(): Promise<HelloPeer[]> {
       const s = readState(conn);
@@ -319,6 +357,10 @@ export function createReplicationService(deps: ReplicationDeps) {
           ? "catching_up"
           : "ok",
         lastError: s.lastError,
+        synchronous: {
+          enabled: deps.config.replicationSync === true,
+          standbyConnected: Date.now() - lastPeerContact <= SYNC_PEER_GONE_MS,
+        },
       };
     },
   };

@@ -32,7 +32,12 @@ export function openReplication(deps: {
   migrations: MigrationFile[];
   now: () => number;
   log?: Logger;
-  config: { standbyOf: string | null; pairingCode: string | null; baseUrl: string | null };
+  config: {
+    standbyOf: string | null;
+    pairingCode: string | null;
+    baseUrl: string | null;
+    replicationSync?: boolean;
+  };
   onRoleChange?(role: ReplicationRole, e: { epoch: number; by: string }): void;
 }): { service: ReplicationService; close(): Promise<void> } {
   const conn = openReplicationConn(deps.dbFile);

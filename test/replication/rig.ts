@@ -62,6 +62,7 @@ export interface Status {
   lag: { entries: number; seconds: number | null };
   peer: { fingerprint: string } | null;
   fingerprint: string;
+  synchronous: { enabled: boolean; standbyConnected: boolean };
 }
 
 export async function status(node: { admin: Admin | null; url: string }): Promise<Status> {
