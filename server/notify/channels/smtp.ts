@@ -98,7 +98,12 @@ export async function sendSmtp(m: Message, input: SendInput<SmtpConfig>): Promis
     const code = Number(/^(\d{3})/.exec(String(info.response ?? ""))?.[1] ?? 250);
     return { ok: true, status: code, reason: null };
   } catch (err) {
-    const e = err as { responseCode?: number; response?: string; code?: string };
+    const e = err as { responseCode?: number; response?: string; code?: string; command?: string };
+    if (e.code === "ETLS" && e.command === "STARTTLS") {
+      // Never sent in plain text instead: the channel asked for the upgrade.
+      const reason = "The mail server does not offer STARTTLS (choose tls or none)";
+      return { ok: false, status: e.responseCode ?? null, reason, permanent: true };
+    }
     if (typeof e.responseCode === "number") {
       const permanent = e.responseCode >= 500 && e.responseCode < 600;
       return { ok: false, status: e.responseCode, reason: refusal(e), permanent };
