@@ -5,9 +5,9 @@
  */
 import { copyFile, mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import type { Page } from "playwright-core";
+import type { Locator, Page } from "playwright-core";
 import { PROJECT_ROOT } from "../../server/paths.ts";
-import { PASSWORD, screenshot } from "./pwa_helpers.ts";
+import { PASSWORD, screenshot, SCREENSHOTS } from "./pwa_helpers.ts";
 
 export async function adminApi(url: string) {
   const login = await fetch(new URL("/api/auth/login", url), {
@@ -44,18 +44,23 @@ export async function waitFor<T>(
   }
 }
 
-async function shoot(page: Page, name: string) {
-  const path = await screenshot(page, name);
+async function shoot(page: Page, name: string, part?: Locator) {
+  let path: string;
+  if (part) {
+    await mkdir(SCREENSHOTS, { recursive: true });
+    path = join(SCREENSHOTS, `${name}.png`);
+    await part.screenshot({ path });
+  } else path = await screenshot(page, name);
   if (Deno.env.get("CAIRN_UPDATE_SCREENSHOTS") !== "1") return;
   const docs = join(PROJECT_ROOT, "docs", "screenshots");
   await mkdir(docs, { recursive: true });
   await copyFile(path, join(docs, `${name}.png`));
 }
 
-/** The page as it is now, light then dark, under `name`. */
-export async function shots(page: Page, name: string) {
-  await shoot(page, `${name}-light`);
+/** The page (or just `part` of it) as it is now, light then dark, under `name`. */
+export async function shots(page: Page, name: string, part?: Locator) {
+  await shoot(page, `${name}-light`, part);
   await page.emulateMedia({ colorScheme: "dark" });
-  await shoot(page, `${name}-dark`);
+  await shoot(page, `${name}-dark`, part);
   await page.emulateMedia({ colorScheme: "light" });
 }

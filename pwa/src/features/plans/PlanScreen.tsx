@@ -59,6 +59,15 @@ function PlanPage({ params }: ScreenProps) {
           Add a repository first: <a href="/repositories">Repositories</a>
         </p>
       )}
+      {d?.plan && (
+        <PlanSchedules
+          key={`sch-${version}`}
+          planId={d.plan.id}
+          planName={d.plan.name}
+          engine={d.plan.engine}
+          enabled={d.plan.enabled}
+        />
+      )}
       {d && (d.plan || (isNew && canEdit && d.repositories.length > 0)) && (
         <div class={d.plan ? "plan-layout" : undefined}>
           <div>
@@ -89,15 +98,6 @@ function PlanPage({ params }: ScreenProps) {
             </aside>
           )}
         </div>
-      )}
-      {d?.plan && (
-        <PlanSchedules
-          key={`sch-${version}`}
-          planId={d.plan.id}
-          planName={d.plan.name}
-          engine={d.plan.engine}
-          enabled={d.plan.enabled}
-        />
       )}
       <p>
         <a href="/plans">All plans</a>

@@ -15,6 +15,7 @@ import type {
 } from "../../../../server/contract/schedules.ts";
 import {
   CreateScheduleSchema,
+  isTimeZone,
   ScheduleRuleSchema,
   UpdateScheduleSchema,
 } from "../../../../server/contract/schedules.ts";
@@ -152,12 +153,12 @@ function issuesToErrors(issues: ReadonlyArray<v.BaseIssue<unknown>>): FieldError
   return errors;
 }
 
-/** Just the rule and zone, for the live preview: null when they do not pass yet. */
+/** Just the rule and zone, for the live preview: null while either does not pass. */
 export function previewBody(
   f: ScheduleForm,
 ): { rule: ScheduleRule; timeZone: string } | null {
   const r = v.safeParse(ScheduleRuleSchema, ruleOf(f));
-  if (!r.success) return null;
+  if (!r.success || !isTimeZone(f.timeZone)) return null;
   return { rule: r.output, timeZone: f.timeZone };
 }
 

@@ -68,6 +68,8 @@ Deno.test("bad entries are refused by field with the contract's words", () => {
   assert.ok(!days.ok);
   assert.equal(days.errors.days, "must name at least one day");
   assert.equal(previewBody({ ...f, preset: "weekly", days: [] }), null, "no preview of a bad rule");
+  assert.equal(previewBody({ ...f, timeZone: "Mars/Olympus" }), null, "nor in a zone that is not");
+  assert.deepEqual(previewBody(f), { rule: { type: "daily", at: "02:30" }, timeZone: "UTC" });
 });
 
 Deno.test("a saved schedule fills the form back, and the appliance's 400 lands on its field", () => {
