@@ -6,6 +6,7 @@
 import { sql } from "kysely";
 import type { Db } from "../db/connect.ts";
 import type { Engine } from "../contract/jobs.ts";
+import { sha256Hex } from "../ids.ts";
 
 export interface HostScheduleRow {
   hostId: string;
@@ -51,10 +52,11 @@ export function createSchedulePushRepo(db: Db) {
       });
     },
     /**
-     * A stamp of everything a schedule document is made from: per table the row count and the
-     * sum and maximum of updated_at (SSH keys are never changed, only made and removed). Every
-     * write of these tables sets updated_at, so an equal stamp means nothing a document depends
-     * on changed: one aggregate query instead of reading every row.
+     * A stamp of everything a schedule document is made from: for schedules, plans and hosts
+     * the row count and the sum and maximum of updated_at (every write of these tables sets it),
+     * SSH keys' count (they are only made and removed), and a digest of the repositories' spec
+     * columns. An equal stamp means nothing a document depends on changed: two small queries
+     * instead of reading every row.
      */
     async pushStamp(): Promise<string> {
       const r = await sql<{ stamp: string }>`SELECT
@@ -62,12 +64,24 @@ export function createSchedulePushRepo(db: Db) {
            FROM schedules) || '|' ||
         (SELECT count(*) || ':' || total(updated_at) || ':' || ifnull(max(updated_at), 0)
            FROM plans) || '|' ||
-        (SELECT count(*) || ':' || total(updated_at) || ':' || ifnull(max(updated_at), 0)
-           FROM repositories) || '|' ||
         (SELECT count(*) || ':' || total(created_at) FROM ssh_keys) || '|' ||
         (SELECT count(*) || ':' || total(updated_at) || ':' || ifnull(max(updated_at), 0)
            FROM hosts) AS stamp`.execute(db);
-      return r.rows[0]?.stamp ?? "";
+      // A repository's updated_at moves whenever one of its jobs ends (stats, locks, checks),
+      // which changes no document: its few rows' spec columns are read instead.
+      const repos = await db.selectFrom("repositories")
+        .select([
+          "id",
+          "name",
+          "engine",
+          "location",
+          "passphrase_sealed",
+          "credentials_sealed",
+          "ssh_key_id",
+          "known_hosts",
+        ]).orderBy("id").execute();
+      const repoText = repos.map((x) => Object.values(x).join("\u0001")).join("\u0002");
+      return `${r.rows[0]?.stamp ?? ""}|${sha256Hex(repoText)}`;
     },
 
     async pushPlans(): Promise<PushPlanRow[]> {

@@ -18,6 +18,7 @@ import {
   started,
 } from "../jobs_fixture.ts";
 import type { Ctx, FakeAgentSide } from "../jobs_fixture.ts";
+import { createSchedulesRepo } from "../../server/schedules/repo.ts";
 
 const puts = (cmds: Command[]) =>
   cmds.filter((c) => c.kind === "schedule.put").map((c) => c.args as unknown as ScheduleDocument);
@@ -293,6 +294,32 @@ Deno.test("adoption: a fired run becomes a job in the batch that reports it; ref
     // Another host cannot report on it.
     const foreign = await other.resend([{ ...start, id: ulid(), seq: 1 }]);
     assert.match(foreign.refused[0]?.reason ?? "", /Unknown job/);
+  } finally {
+    await t.close();
+  }
+});
+
+Deno.test("push stamp: moves with what documents are made of, not with a job's repository stats", async () => {
+  const { t, admin } = await jobsContext();
+  try {
+    const repo = createSchedulesRepo(t.db);
+    const a = await approvedHost(t, admin, { name: "web1" });
+    const repositoryId = await insertRepository(t, { name: "r" });
+    await insertPlan(t, { name: "p", repositoryId, hostId: a.hostId });
+    const before = await repo.pushStamp();
+    t.clock.advance(1000);
+    await t.db.updateTable("repositories")
+      .set({ stats: JSON.stringify({ totalSize: 1 }), updated_at: t.clock.now() })
+      .where("id", "=", repositoryId).execute();
+    assert.equal(await repo.pushStamp(), before, "a finished job's figures change no document");
+    await t.db.updateTable("repositories")
+      .set({ passphrase_sealed: t.services.secretBox.seal("another"), updated_at: t.clock.now() })
+      .where("id", "=", repositoryId).execute();
+    const afterPass = await repo.pushStamp();
+    assert.notEqual(afterPass, before);
+    await t.db.updateTable("hosts").set({ tags: '["x"]', updated_at: t.clock.now() })
+      .where("id", "=", a.hostId).execute();
+    assert.notEqual(await repo.pushStamp(), afterPass);
   } finally {
     await t.close();
   }
