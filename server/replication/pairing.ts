@@ -17,6 +17,8 @@ import {
   REPLICATION_SIGN_CONTEXT,
 } from "../contract/replication.ts";
 import type { PairingCodeView, PairRequest, PairResponse } from "../contract/replication.ts";
+import { helloPeerFields, SIGN_CONTEXT } from "../contract/agent.ts";
+import type { HelloPeer } from "../contract/agent.ts";
 import { newId, sha256Hex } from "../ids.ts";
 import { ReplicationRefusedError } from "./errors.ts";
 import type { SqlConn } from "./repo.ts";
@@ -194,4 +196,24 @@ export async function pairWithPrimary(
     epoch: answer.epoch,
     secretKey,
   };
+}
+
+/** The paired appliance, signed by this one, for agents to pin from their hello. */
+export async function vouchForPeer(
+  conn: SqlConn,
+  identity: ApplianceIdentity,
+): Promise<HelloPeer[]> {
+  const s = readState(conn);
+  if (!s.peerId || !s.peerKey || !s.peerUrl) return [];
+  const unsigned = {
+    url: s.peerUrl,
+    applianceId: s.peerId,
+    appliancePublicKey: s.peerKey,
+    applianceFingerprint: await fingerprintOf(fromBase64(s.peerKey)!),
+  };
+  const signature = await identity.signer.sign(
+    SIGN_CONTEXT.peer,
+    helloPeerFields(identity.applianceId, unsigned),
+  );
+  return [{ ...unsigned, signature }];
 }

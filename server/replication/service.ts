@@ -8,7 +8,6 @@ import { createReadStream } from "node:fs";
 import { Readable } from "node:stream";
 import { join } from "node:path";
 import type { ApplianceIdentity } from "../agent_channel/identity.ts";
-import { fingerprintOf, fromBase64, phraseOf } from "../contract/agent_crypto.ts";
 import { REPLICATION_HEADERS as H, REPLICATION_SIGN_CONTEXT } from "../contract/replication.ts";
 import type {
   PairingCodeView,
@@ -16,7 +15,6 @@ import type {
   ReplicationRole,
   ReplicationStatusView,
 } from "../contract/replication.ts";
-import { helloPeerFields, SIGN_CONTEXT } from "../contract/agent.ts";
 import type { HelloPeer } from "../contract/agent.ts";
 import type { Logger } from "../log.ts";
 import { createApplier } from "./apply.ts";
@@ -25,9 +23,9 @@ import type { MigrationFile } from "./capture.ts";
 import { lastPosition } from "./capture.ts";
 import { createPeerClient } from "./client.ts";
 import { StandbyReadOnlyError } from "./errors.ts";
-import { AppError } from "../errors.ts";
 import { logHead, trimLog } from "./log.ts";
-import { acceptPairing, createPairingCode } from "./pairing.ts";
+import { acceptPairing, createPairingCode, vouchForPeer } from "./pairing.ts";
+import { SYNC_PEER_GONE_MS, waitForStandby } from "./sync.ts";
 import { assertServingPrimary, serveChanges, serveStatus } from "./primary.ts";
 import type { ServeDeps } from "./primary.ts";
 import type { RekeyableBox } from "./rekeyable_box.ts";
@@ -37,12 +35,9 @@ import { runProbeLoop } from "./probe.ts";
 import { runStandbyLoop } from "./standby.ts";
 import type { Heard } from "./standby.ts";
 import { readState } from "./state.ts";
+import { buildStatus } from "./status.ts";
 import { verifySignedRequest } from "./signing.ts";
 import type { VerifiedRequest } from "./signing.ts";
-
-/** Synchronous mode: how long a report ingest waits, and when a silent standby counts as gone. */
-export const SYNC_WAIT_MS = 5000;
-export const SYNC_PEER_GONE_MS = 30_000;
 
 export interface ReplicationDeps {
   conn: SqlConn;
@@ -91,17 +86,12 @@ export function createReplicationService(deps: ReplicationDeps) {
     epoch: () => readState(conn).epoch,
     now: deps.now,
   });
-  const changed = new Set<() => void>();
+  // Writes come through every connection (triggers), so a parked long-poll looks at the log
+  // head every 20 ms rather than waiting to be told.
   const waitForChange = (ms: number, signal: AbortSignal) =>
     new Promise<void>((resolve) => {
-      // Writes come through other connections: look at the log head every 20 ms.
+      const done = () => (clearTimeout(t), resolve());
       const t = setTimeout(done, Math.min(ms, 20));
-      function done() {
-        clearTimeout(t);
-        changed.delete(done);
-        resolve();
-      }
-      changed.add(done);
       signal.addEventListener("abort", done, { once: true });
     });
 
@@ -251,47 +241,13 @@ export function createReplicationService(deps: ReplicationDeps) {
       };
     },
     peerStatus: () => serveStatus(serveDeps),
-    /**
-     * Synchronous mode: resolves once the standby acknowledged everything logged so far (it
-     * acknowledges N by asking for what follows N, after applying). A standby that has not asked
-     * for 30 s is taken as gone and not waited for: the primary keeps accepting reports, with
-     * the status saying so. One that is there but slow gets 5 s; then the agent is told to try
-     * again (409 standby_unconfirmed), keeps its reports, and sends them again (stored once).
-     */
-    waitForStandby: async (): Promise<void> => {
-      if (!deps.config.replicationSync) return;
-      const s = readState(conn);
-      if (s.role !== "primary" || !s.peerKey) return;
-      const target = lastPosition(conn);
-      if (s.ackedPosition >= target) return;
-      if (Date.now() - lastPeerContact > SYNC_PEER_GONE_MS) return;
-      const deadline = Date.now() + SYNC_WAIT_MS;
-      while (Date.now() < deadline && !stop.signal.aborted) {
-        await new Promise((r) => setTimeout(r, 5));
-        if (readState(conn).ackedPosition >= target) return;
-      }
-      throw new AppError(
-        409,
-        "standby_unconfirmed",
-        "The standby has not confirmed these reports yet; send them again",
-      );
-    },
+    /** Synchronous mode (sync.ts): resolves once the standby holds what is logged now. */
+    waitForStandby: (): Promise<void> =>
+      deps.config.replicationSync
+        ? waitForStandby(conn, { lastPeerContact, stop: stop.signal })
+        : Promise.resolve(),
     /** The paired appliance, vouched for by this one's signature, for agents' hello. */
-    async agentPeers(): Promise<HelloPeer[]> {
-      const s = readState(conn);
-      if (!s.peerId || !s.peerKey || !s.peerUrl) return [];
-      const unsigned = {
-        url: s.peerUrl,
-        applianceId: s.peerId,
-        appliancePublicKey: s.peerKey,
-        applianceFingerprint: await fingerprintOf(fromBase64(s.peerKey)!),
-      };
-      const signature = await identity.signer.sign(
-        SIGN_CONTEXT.peer,
-        helloPeerFields(identity.applianceId, unsigned),
-      );
-      return [{ ...unsigned, signature }];
-    },
+    agentPeers: (): Promise<HelloPeer[]> => vouchForPeer(conn, identity),
     pair: (req: PairRequest) =>
       acceptPairing(conn, { identity, secretKey: deps.secretBox.key(), req, now: deps.now() }),
     createPairingCode: (createdBy: string): PairingCodeView =>
@@ -311,58 +267,17 @@ export function createReplicationService(deps: ReplicationDeps) {
       });
       return r;
     },
-    async status(): Promise<ReplicationStatusView> {
-      const s = readState(conn);
-      const fingerprint = await fingerprintOf(fromBase64(identity.publicKey)!);
-      const peerFp = s.peerKey ? await fingerprintOf(fromBase64(s.peerKey)!) : null;
-      const head = s.role === "primary" ? logHead(conn) : {
-        position: Math.max(heard?.head ?? s.appliedPosition, s.appliedPosition),
-        at: heard?.headAt ?? null,
-      };
-      const applied = s.role === "primary" ? s.ackedPosition : s.appliedPosition;
-      const entries = s.peerKey ? Math.max(0, head.position - applied) : 0;
-      const seconds = entries === 0
-        ? 0
-        : head.at !== null && s.appliedChangeAt !== null && s.role === "standby"
-        ? Math.max(0, (head.at - s.appliedChangeAt) / 1000)
-        : null;
-      const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
-      return {
-        role: s.role,
-        epoch: s.epoch,
-        applianceId: identity.applianceId,
-        fingerprint,
-        phrase: phraseOf(fingerprint),
-        primaryUrl: s.role === "standby" ? s.primaryUrl : null,
-        peer: s.peerId && peerFp
-          ? {
-            applianceId: s.peerId,
-            fingerprint: peerFp,
-            phrase: phraseOf(peerFp),
-            url: s.peerUrl,
-            pairedAt: iso(s.pairedAt),
-          }
-          : null,
-        headPosition: head.position,
-        appliedPosition: applied,
-        lag: { entries, seconds },
-        lastContactAt: iso(s.role === "standby" ? heard?.at ?? null : s.ackedAt),
-        state: !s.peerKey
-          ? "unpaired"
-          : s.lastError
-          ? "error"
-          : s.role === "standby" && s.bootstrappedAt === null && s.appliedPosition === 0
-          ? "bootstrapping"
-          : entries > 0
-          ? "catching_up"
-          : "ok",
-        lastError: s.lastError,
+    status: (): Promise<ReplicationStatusView> =>
+      buildStatus({
+        state: readState(conn),
+        identity,
+        logHead: () => logHead(conn),
+        heard,
         synchronous: {
           enabled: deps.config.replicationSync === true,
           standbyConnected: Date.now() - lastPeerContact <= SYNC_PEER_GONE_MS,
         },
-      };
-    },
+      }),
   };
 }
 
