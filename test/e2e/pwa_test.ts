@@ -37,8 +37,8 @@ Deno.test("first-run setup, sign out, sign in: the dashboard shows real figures 
     await page.getByRole("button", { name: "Sign out" }).click();
     await signIn(page, "admin");
     assert.deepEqual(
-      await readLocalState(page, { waitFor: "dashboard" }).then(Object.keys).then((k) => k.sort()),
-      ["dashboard", "me"],
+      await readLocalState(page, { waitFor: "attention" }).then(Object.keys).then((k) => k.sort()),
+      ["attention", "dashboard", "me"],
     );
 
     await page.getByRole("heading", { name: "No hosts yet: add your first host" }).waitFor();
@@ -195,6 +195,7 @@ Deno.test("an admin adds a viewer, and the viewer sees no admin screens", async 
       "Dashboard",
       "Hosts",
       "Restore",
+      "Alerts",
       "Plans",
       "Jobs",
       "Repositories",
