@@ -62,6 +62,31 @@ export function runnerFor(plan: PushPlanRow, hosts: PushHostRow[]): string | nul
   return hosts.find((h) => h.tags.includes(plan.targetTag ?? "\u0000"))?.id ?? null;
 }
 
+/**
+ * The spec builder's reads, remembered for one reconcile: every entry of every host reads the
+ * same few repositories, plans and keys.
+ */
+function memoSpec(spec: SpecDeps): SpecDeps {
+  const memo = <A, R>(f: (a: A) => Promise<R>) => {
+    const seen = new Map<A, Promise<R>>();
+    return (a: A) => {
+      let hit = seen.get(a);
+      if (!hit) seen.set(a, hit = f(a));
+      return hit;
+    };
+  };
+  const r = spec.repo;
+  return {
+    ...spec,
+    repo: {
+      ...r,
+      findRepository: memo((id: string) => r.findRepository(id)),
+      findPlan: memo((id: string) => r.findPlan(id)),
+      findSshKey: memo((id: string) => r.findSshKey(id)),
+    },
+  };
+}
+
 export function createSchedulePush(deps: PushDeps) {
   const { repo, clock } = deps;
   let dirty = true;
@@ -124,7 +149,7 @@ export function createSchedulePush(deps: PushDeps) {
     return sha256Hex(parts.join("\u0003"));
   }
 
-  async function entryOf(host: PushHostRow, e: Planned): Promise<ScheduleEntry> {
+  async function entryOf(spec: SpecDeps, host: PushHostRow, e: Planned): Promise<ScheduleEntry> {
     const s = e.schedule;
     const engine = e.plan.engine;
     const job = {
@@ -136,7 +161,7 @@ export function createSchedulePush(deps: PushDeps) {
       exclusive: isExclusive(engine, s.kind),
       options: scheduledOptions(s.kind),
     } as Job;
-    const spec = await buildJobSpec(deps.spec, job, {
+    const built = await buildJobSpec(spec, job, {
       ...host,
       state: "approved",
       lastSeenAt: null,
@@ -152,15 +177,20 @@ export function createSchedulePush(deps: PushDeps) {
       jitterSeconds: e.jitter,
       catchUp: s.catchUp,
       pausedUntil: e.plan.pausedUntil,
-      spec,
+      spec: built,
     };
   }
 
-  async function pushHost(host: PushHostRow, entries: Planned[], hash: string): Promise<void> {
+  async function pushHost(
+    spec: SpecDeps,
+    host: PushHostRow,
+    o: { entries: Planned[]; hash: string },
+  ): Promise<void> {
+    const { entries, hash } = o;
     const built: ScheduleEntry[] = [];
     for (const e of entries) {
       try {
-        built.push(await entryOf(host, e));
+        built.push(await entryOf(spec, host, e));
       } catch (err) {
         // A spec that cannot be built (a secret that no longer opens) leaves that entry out;
         // the rest of the host's schedule still goes.
@@ -188,6 +218,7 @@ export function createSchedulePush(deps: PushDeps) {
     const { byHost, hosts } = await plan();
     const states = await repo.hostSchedules();
     let pushed = 0;
+    let spec: SpecDeps | undefined;
     for (const host of hosts) {
       const entries = byHost.get(host.id) ?? [];
       const hash = contentHash(host, entries);
@@ -196,7 +227,8 @@ export function createSchedulePush(deps: PushDeps) {
       // A host that never had a document needs no empty one; one that had entries gets a new,
       // empty version so its agent drops them.
       if (entries.length === 0 && (known?.pushedVersion ?? 0) === 0) continue;
-      await pushHost(host, entries, hash);
+      spec ??= memoSpec(deps.spec);
+      await pushHost(spec, host, { entries, hash });
       pushed++;
     }
     // The runner updates above do not touch updated_at, so the stamp read first still holds.
