@@ -20,6 +20,14 @@ export function logHead(conn: SqlConn): LogHead {
   return { position, at: row ? Number(row.at) : null };
 }
 
+/** When the change at `position` was made (primary's clock), or null when not held. */
+export function changeTime(conn: SqlConn, position: number): number | null {
+  const row = conn.get<{ at: number }>("SELECT at FROM replication_log WHERE position = ?", [
+    position,
+  ]);
+  return row ? Number(row.at) : null;
+}
+
 /** The oldest position still held, or null when the log is empty. */
 export function oldestPosition(conn: SqlConn): number | null {
   const row = conn.get<{ p: number | null }>("SELECT min(position) AS p FROM replication_log");

@@ -23,7 +23,7 @@ import type { MigrationFile } from "./capture.ts";
 import { lastPosition } from "./capture.ts";
 import { createPeerClient } from "./client.ts";
 import { StandbyReadOnlyError } from "./errors.ts";
-import { logHead, trimLog } from "./log.ts";
+import { changeTime, logHead, trimLog } from "./log.ts";
 import { acceptPairing, createPairingCode, vouchForPeer } from "./pairing.ts";
 import { SYNC_PEER_GONE_MS, waitForStandby } from "./sync.ts";
 import { assertServingPrimary, serveChanges, serveStatus } from "./primary.ts";
@@ -272,6 +272,8 @@ export function createReplicationService(deps: ReplicationDeps) {
         state: readState(conn),
         identity,
         logHead: () => logHead(conn),
+        changeTime: (position) => changeTime(conn, position),
+        now: deps.now(),
         heard,
         synchronous: {
           enabled: deps.config.replicationSync === true,

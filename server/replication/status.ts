@@ -12,6 +12,9 @@ export async function buildStatus(o: {
   state: ReplicationState;
   identity: ApplianceIdentity;
   logHead(): LogHead;
+  /** When the change at a position was made (a primary's own log). */
+  changeTime(position: number): number | null;
+  now: number;
   /** A standby's last answer from its primary (head position and time). */
   heard: Heard | null;
   synchronous: ReplicationStatusView["synchronous"];
@@ -26,10 +29,16 @@ export async function buildStatus(o: {
   // A primary's "applied" is what its standby acknowledged.
   const applied = s.role === "primary" ? s.ackedPosition : s.appliedPosition;
   const entries = s.peerKey ? Math.max(0, head.position - applied) : 0;
+  // Seconds behind: on a standby, between the primary's newest change and the last applied
+  // one; on a primary, since the oldest change its standby has not acknowledged (what a lag
+  // alert reads).
+  const oldestUnacked = s.role === "primary" && entries > 0 ? o.changeTime(applied + 1) : null;
   const seconds = entries === 0
     ? 0
-    : head.at !== null && s.appliedChangeAt !== null && s.role === "standby"
+    : s.role === "standby" && head.at !== null && s.appliedChangeAt !== null
     ? Math.max(0, (head.at - s.appliedChangeAt) / 1000)
+    : oldestUnacked !== null
+    ? Math.max(0, (o.now - oldestUnacked) / 1000)
     : null;
   return {
     role: s.role,

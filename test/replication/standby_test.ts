@@ -164,6 +164,11 @@ Deno.test("a standby pairs, bootstraps, tails, survives kill -9 and refuses writ
       await new Promise((r) => setTimeout(r, 400));
       await standby!.kill();
       await new Promise((r) => setTimeout(r, 300));
+      // The primary sees its standby fall behind, in entries and in seconds (the lag alert's input).
+      const behind = await status(primary);
+      assert.ok(behind.lag.entries > 0, `entries ${behind.lag.entries}`);
+      assert.ok(behind.lag.seconds !== null && behind.lag.seconds > 0.1, `${behind.lag.seconds}`);
+      assert.equal(behind.state, "catching_up");
       const dataDir = standby!.dataDir;
       standby = await startStandby(primary.url, { dataDir });
       await new Promise((r) => setTimeout(r, 400));
