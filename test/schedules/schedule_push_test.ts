@@ -261,6 +261,14 @@ Deno.test("adoption: a fired run becomes a job in the batch that reports it; ref
       "refused runs made no row",
     );
 
+    // The job's page, log and stream take the agent's upper-case id.
+    const page = await operator.json<{ id: string; status: string; trigger?: string }>(
+      "GET",
+      `/api/jobs/${jobId}`,
+    );
+    assert.equal(page.status, 200, JSON.stringify(page.body));
+    assert.equal(page.body.status, "running");
+    assert.equal((await operator.json("GET", `/api/jobs/${jobId}/log`)).status, 200);
     // The same report again: acknowledged as a duplicate, still one job.
     const again = await send(a, [fired], seq);
     assert.deepEqual(again.refused, []);
