@@ -27,8 +27,10 @@ import {
   jobFailedRule,
   sizeChangedRule,
 } from "./rules/job_rules.ts";
+import { drillFailedRule, drillOverdueRule } from "./rules/drill_rules.ts";
 import type { RuleQueries } from "./rules/repo.ts";
-import type { Finding, RuleEvaluator } from "./rules/types.ts";
+import { standbyLagRule } from "./rules/standby_rule.ts";
+import type { Finding, RuleEvaluator, StandbyFactsSource } from "./rules/types.ts";
 
 export const TICK_MS = 30_000;
 
@@ -42,6 +44,12 @@ export function tickMsFrom(env: Record<string, string | undefined>): number {
 }
 /** Job rules look again at what ended this long before the previous look (late clocks). */
 const LOOKBACK_MS = 10 * 60_000;
+/**
+ * Before the first tick, job rules look back a day rather than at all history: what ended
+ * while the engine was not looking (a restart) is recent, and a year of jobs read at start took
+ * seconds. Open alerts' subjects are judged again whatever their age.
+ */
+const FIRST_LOOKBACK_MS = 24 * 3600_000;
 const SEEN_EVERY_MS = 5 * 60_000;
 
 export const EVALUATORS: Partial<Record<AlertRule, RuleEvaluator>> = Object.fromEntries(
@@ -54,6 +62,9 @@ export const EVALUATORS: Partial<Record<AlertRule, RuleEvaluator>> = Object.from
     hostOfflineRule,
     hostPendingRule,
     backupStaleRule,
+    standbyLagRule,
+    drillFailedRule,
+    drillOverdueRule,
   ].map((r) => [r.rule, r]),
 );
 
@@ -85,6 +96,8 @@ export function createAlertEngine(deps: {
   queries: RuleQueries;
   clock: Clock;
   log?: Logger;
+  /** Replication's view of the paired standby (standby_lag); none without replication. */
+  standby?: StandbyFactsSource;
 }) {
   const { repo, queries, clock } = deps;
   const listeners: AlertListener[] = [];
@@ -160,7 +173,7 @@ export function createAlertEngine(deps: {
   async function evaluate(opts: EvaluateOptions = {}): Promise<EvaluationResult> {
     const started = performance.now();
     const now = clock.now();
-    const since = lastLookAt === null ? 0 : lastLookAt - LOOKBACK_MS;
+    const since = (lastLookAt ?? now - FIRST_LOOKBACK_MS) - LOOKBACK_MS;
     const w: AlertWrites = { now, inserts: [], seen: [], changes: [], resolve: [] };
     for (const r of await repo.listRules()) {
       const rule = r.rule as AlertRule;
@@ -180,6 +193,7 @@ export function createAlertEngine(deps: {
         since,
         jobIds: opts.jobIds ?? [],
         open,
+        standby: deps.standby,
       });
       plan(rule, r.severity, open, findings, w, true);
     }

@@ -4,7 +4,6 @@
  * the window its schedule implies.
  */
 import { typicalIntervalMs } from "../../contract/schedule_time.ts";
-import type { StalePairRow } from "./repo.ts";
 import type { Finding, RuleEvaluator } from "./types.ts";
 import { formatDuration, iso, num } from "./types.ts";
 
@@ -106,31 +105,26 @@ export const lockHeldRule: RuleEvaluator = {
   },
 };
 
-/** The stale window of one host+plan, or null when it is not judged. */
-export function staleWindowMs(
-  rows: StalePairRow[],
-  params: Record<string, unknown>,
-): { windowMs: number; intervalMs: number | null } | null {
-  const factor = num(params.factor, 2);
-  const graceMs = num(params.graceMinutes, 60) * 60_000;
-  const enabled = rows.filter((r) => r.cron !== null && r.scheduleEnabled === 1);
-  if (enabled.length > 0) {
-    let interval = Infinity;
-    for (const r of enabled) {
-      try {
-        interval = Math.min(interval, typicalIntervalMs(r.cron!, r.timeZone ?? "UTC"));
-      } catch {
-        continue; // a schedule that never runs sets no expectation
-      }
+/**
+ * The usual interval of each enabled backup schedule's expression, for the stale query. The
+ * expressions are few (most fleets share a handful) and typicalIntervalMs caches each
+ * (cron, zone), so a tick computes nothing it computed before.
+ */
+export function scheduleIntervals(
+  crons: Array<{ cron: string; timeZone: string }>,
+): Array<[string, string, number]> {
+  const out: Array<[string, string, number]> = [];
+  for (const { cron, timeZone } of crons) {
+    // The stale query looks intervals up by a JSON key, which cannot hold a double quote (no
+    // valid expression or zone has one).
+    if (cron.includes('"') || timeZone.includes('"')) continue;
+    try {
+      out.push([cron, timeZone, typicalIntervalMs(cron, timeZone)]);
+    } catch {
+      // an expression that never runs sets no expectation
     }
-    return Number.isFinite(interval)
-      ? { windowMs: factor * interval + graceMs, intervalMs: interval }
-      : null;
   }
-  // Only disabled schedules: not judged. No schedule at all: judged when the admin asked.
-  if (rows.some((r) => r.cron !== null)) return null;
-  const hours = params.unscheduledHours;
-  return typeof hours === "number" ? { windowMs: hours * 3600_000, intervalMs: null } : null;
+  return out;
 }
 
 export const backupStaleRule: RuleEvaluator = {
@@ -140,32 +134,23 @@ export const backupStaleRule: RuleEvaluator = {
   // that reads every host and plan.
   everyMs: 5 * 60_000,
   async evaluate(q, input) {
-    const rows = await q.stalePairs(input.now);
-    const byPair = new Map<string, StalePairRow[]>();
-    for (const r of rows) {
-      const key = `${r.hostId}/${r.planId}`;
-      const list = byPair.get(key);
-      if (list) list.push(r);
-      else byPair.set(key, [r]);
-    }
-    const out: Finding[] = [];
-    for (const [subject, list] of byPair) {
-      const w = staleWindowMs(list, input.params);
-      if (!w) continue;
-      const r = list[0];
-      const created = Math.max(
-        ...list.map((x) => (x.scheduleEnabled === 1 ? x.scheduleCreatedAt ?? 0 : 0)),
-      );
-      const from = Math.max(r.lastOkAt ?? 0, r.startedAt, created);
-      if (input.now - from <= w.windowMs) continue;
+    const hours = input.params.unscheduledHours;
+    const rows = await q.stalePairs({
+      now: input.now,
+      factor: num(input.params.factor, 2),
+      graceMs: num(input.params.graceMinutes, 60) * 60_000,
+      unscheduledMs: typeof hours === "number" ? hours * 3600_000 : null,
+      intervals: scheduleIntervals(await q.backupCrons()),
+    });
+    return rows.map((r) => {
       const since = r.lastOkAt === null ? "never backed up" : `last at ${iso(r.lastOkAt)}`;
-      const why = w.intervalMs === null
-        ? `${formatDuration(w.windowMs)} for a plan without a schedule`
-        : `${formatDuration(w.windowMs)}, from the schedule's ${
-          formatDuration(w.intervalMs)
+      const why = r.intervalMs === null
+        ? `${formatDuration(r.windowMs)} for a plan without a schedule`
+        : `${formatDuration(r.windowMs)}, from the schedule's ${
+          formatDuration(r.intervalMs)
         } interval`;
-      out.push({
-        subject,
+      return {
+        subject: `${r.hostId}/${r.planId}`,
         title: `No recent backup of ${r.hostName}`,
         message: `Plan ${r.planName}: no successful backup within ${why} (${since})`,
         hostId: r.hostId,
@@ -173,10 +158,9 @@ export const backupStaleRule: RuleEvaluator = {
         repositoryId: r.repositoryId,
         jobId: null,
         link: `/hosts/${r.hostId}`,
-        details: { lastOkAt: r.lastOkAt, windowMs: w.windowMs, intervalMs: w.intervalMs },
+        details: { lastOkAt: r.lastOkAt, windowMs: r.windowMs, intervalMs: r.intervalMs },
         occurrence: null,
-      });
-    }
-    return out;
+      };
+    });
   },
 };

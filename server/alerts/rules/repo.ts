@@ -7,6 +7,7 @@
  */
 import { sql } from "kysely";
 import type { Db } from "../../db/connect.ts";
+import { createDrillRuleQueries } from "./drill_repo.ts";
 
 /** Job kinds whose failure is an alert of its own (check has check_failed). */
 export const JOB_FAILED_KINDS = ["backup", "forget", "prune", "compact", "restore", "drill"];
@@ -36,21 +37,27 @@ export interface FailureRunRow {
   lastMessage: string | null;
 }
 
+/** A host+plan with no successful backup within its window (only stale ones are returned). */
 export interface StalePairRow {
   hostId: string;
   hostName: string;
   planId: string;
   planName: string;
   repositoryId: string;
-  /** When judging may start: the later of the host's approval and the plan's creation. */
-  startedAt: number;
   lastOkAt: number | null;
-  lastOkJobId: string | null;
-  /** null when the plan has no backup schedule at all. */
-  cron: string | null;
-  timeZone: string | null;
-  scheduleEnabled: number | null;
-  scheduleCreatedAt: number | null;
+  windowMs: number;
+  /** The backup schedule's usual interval; null for a plan without one. */
+  intervalMs: number | null;
+}
+
+export interface StaleJudging {
+  now: number;
+  factor: number;
+  graceMs: number;
+  /** The window of a plan without any backup schedule; null = not judged. */
+  unscheduledMs: number | null;
+  /** [cron, timeZone, usual interval ms] of the enabled backup schedules' expressions. */
+  intervals: Array<[string, string, number]>;
 }
 
 export interface SnapshotPairRow {
@@ -69,6 +76,7 @@ const json = (x: unknown) => JSON.stringify(x);
 
 export function createRuleQueries(db: Db) {
   return {
+    ...createDrillRuleQueries(db),
     /** Failed jobs among the candidates with no later success of the same subject. */
     async failedJobs(c: { since: number; jobIds: string[] }): Promise<FailedJobRow[]> {
       const kinds = json(JOB_FAILED_KINDS);
@@ -210,34 +218,71 @@ export function createRuleQueries(db: Db) {
       return r.rows;
     },
 
+    /** The distinct expressions of enabled backup schedules (a few dozen, not one per plan). */
+    async backupCrons(): Promise<Array<{ cron: string; timeZone: string }>> {
+      const r = await sql<{ cron: string; timeZone: string }>`
+        SELECT DISTINCT cron, time_zone AS timeZone FROM schedules
+        WHERE kind = 'backup' AND enabled = 1`.execute(db);
+      return r.rows;
+    },
+
     /**
      * Every approved host with each enabled, unpaused plan that targets it (by host or by tag),
-     * its backup schedules and its last successful backup. One row per pair and schedule.
+     * judged in SQL: the window is factor × the shortest usual interval of the plan's enabled
+     * backup schedules + grace (a plan whose schedules are all disabled is not judged, one with
+     * none only with unscheduledMs), counted from the latest of the last successful backup, the
+     * host's approval, the plan's creation and the schedule's. Only stale pairs come back.
      */
-    async stalePairs(now: number): Promise<StalePairRow[]> {
+    async stalePairs(j: StaleJudging): Promise<StalePairRow[]> {
+      // The intervals go in as one JSON object looked up by key: cheaper than joining a table
+      // of them once per schedule.
+      const intervals = json(
+        Object.fromEntries(j.intervals.map(([c, z, ms]) => [`${c}|${z}`, ms])),
+      );
       const r = await sql<StalePairRow>`
         WITH pairs AS (
-          SELECT h.id AS host_id, h.name AS host_name, h.decided_at, p.id AS plan_id,
-            p.name AS plan_name, p.repository_id, p.created_at AS plan_created_at
+          SELECT h.id AS host_id, h.decided_at, p.id AS plan_id, p.created_at AS plan_created_at
           FROM plans p JOIN hosts h ON h.id = p.target_host_id
           WHERE p.enabled = 1 AND h.state = 'approved'
-            AND (p.paused_until IS NULL OR p.paused_until <= ${now})
-          UNION
-          SELECT h.id, h.name, h.decided_at, p.id, p.name, p.repository_id, p.created_at
-          FROM hosts h JOIN json_each(h.tags) t JOIN plans p ON p.target_tag = t.value
+            AND (p.paused_until IS NULL OR p.paused_until <= ${j.now})
+          UNION ALL
+          SELECT h.id, h.decided_at, p.id, p.created_at
+          FROM hosts h JOIN plans p ON p.target_tag IN (SELECT value FROM json_each(h.tags))
           WHERE p.enabled = 1 AND h.state = 'approved'
-            AND (p.paused_until IS NULL OR p.paused_until <= ${now})
+            AND (p.paused_until IS NULL OR p.paused_until <= ${j.now})
+        ),
+        sched AS (
+          SELECT plan_id, SUM(enabled = 1) AS enabled,
+            MIN(CASE WHEN enabled = 1 THEN json_extract(${intervals},
+              '$."' || cron || '|' || time_zone || '"') END) AS interval_ms,
+            MAX(CASE WHEN enabled = 1 THEN created_at ELSE 0 END) AS created_at
+          FROM schedules WHERE kind = 'backup' GROUP BY plan_id
+        ),
+        judged AS MATERIALIZED (
+          SELECT pairs.host_id, pairs.plan_id, sched.interval_ms,
+            CASE WHEN sched.plan_id IS NULL THEN ${j.unscheduledMs}
+              WHEN sched.enabled > 0 THEN ${j.factor} * sched.interval_ms + ${j.graceMs}
+            END AS window_ms,
+            MAX(COALESCE(pairs.decided_at, 0), pairs.plan_created_at,
+              COALESCE(sched.created_at, 0)) AS started_at
+          FROM pairs LEFT JOIN sched ON sched.plan_id = pairs.plan_id
+        ),
+        -- Stale: judged long enough, and no success within the window (a seek that stops at
+        -- the first hit, cheaper than each pair's last success).
+        stale AS MATERIALIZED (
+          SELECT * FROM judged
+          WHERE window_ms IS NOT NULL AND ${j.now} - started_at > window_ms
+            AND NOT EXISTS (SELECT 1 FROM jobs k WHERE k.plan_id = judged.plan_id
+              AND k.host_id = judged.host_id AND k.kind = 'backup'
+              AND k.status IN ('ok', 'warning') AND k.finished_at >= ${j.now} - judged.window_ms)
         )
-        SELECT pairs.host_id AS hostId, pairs.host_name AS hostName, pairs.plan_id AS planId,
-          pairs.plan_name AS planName, pairs.repository_id AS repositoryId,
-          MAX(COALESCE(pairs.decided_at, 0), pairs.plan_created_at) AS startedAt,
-          (SELECT MAX(k.finished_at) FROM jobs k WHERE k.plan_id = pairs.plan_id
-            AND k.host_id = pairs.host_id AND k.kind = 'backup'
+        SELECT stale.host_id AS hostId, h.name AS hostName, stale.plan_id AS planId,
+          p.name AS planName, p.repository_id AS repositoryId,
+          (SELECT MAX(k.finished_at) FROM jobs k WHERE k.plan_id = stale.plan_id
+            AND k.host_id = stale.host_id AND k.kind = 'backup'
             AND k.status IN ('ok', 'warning')) AS lastOkAt,
-          NULL AS lastOkJobId,
-          s.cron, s.time_zone AS timeZone, s.enabled AS scheduleEnabled,
-          s.created_at AS scheduleCreatedAt
-        FROM pairs LEFT JOIN schedules s ON s.plan_id = pairs.plan_id AND s.kind = 'backup'`
+          stale.window_ms AS windowMs, stale.interval_ms AS intervalMs
+        FROM stale JOIN hosts h ON h.id = stale.host_id JOIN plans p ON p.id = stale.plan_id`
         .execute(db);
       return r.rows;
     },
