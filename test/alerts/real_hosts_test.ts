@@ -2,7 +2,8 @@
  * The host rules raised and resolved by real events: a real appliance judging ticks every
  * 500 ms (CAIRN_ALERT_TICK_MS) and real agent processes. An agent enrolled and not yet approved
  * is host_pending until approved; an agent stopped longer than the host_offline threshold is
- * offline until it runs again, while the agent still running is not. Every assertion reads
+ * offline until it runs again, while the agent still running is not; a plan run by hand is stale
+ * once older than its window, until a backup. Every assertion reads
  * GET /api/alerts, and a webhook channel hears the info alert's opened and resolved events.
  */
 import assert from "node:assert/strict";
@@ -18,6 +19,9 @@ import {
   waitFor,
 } from "../agents/procs.ts";
 import { startBackupRig } from "../e2e/backup_rig.ts";
+import type { BackupRig } from "../e2e/backup_rig.ts";
+import { testSecret } from "../helpers/log_capture.ts";
+import { writeTree } from "../tools/tree.ts";
 import {
   addWebhookChannel,
   listAlerts,
@@ -27,14 +31,16 @@ import {
   waitReceived,
 } from "./real_helpers.ts";
 
-Deno.test("host rules by real events: waiting for approval, a stopped agent", async () => {
+Deno.test("host rules by real events: waiting for approval, a stopped agent, a stale plan", async () => {
   const hook = startWebhookReceiver();
   const rig = await startBackupRig({ env: { CAIRN_ALERT_TICK_MS: "500" } });
   const stateDir = await tempDir("cairn-alerts-host-");
+  const work = await tempDir("cairn-alerts-stale-");
   let agent: ReturnType<typeof spawnAgent> | null = null;
   try {
     await addWebhookChannel(rig, hook.url);
     const steady = rig.agents[0].hostId;
+    const stale = await unscheduledPlan(rig, work);
 
     // Enrolled, not approved: waits for approval until an admin approves it.
     const enrolled = await agentCommand(["enroll", "--server", rig.appliance.url, "--json"], {
@@ -70,13 +76,51 @@ Deno.test("host rules by real events: waiting for approval, a stopped agent", as
     assert.deepEqual(active.map((a) => a.subject), [hostId], `${steady} still runs`);
     agent = spawnAgent(["run"], { stateDir });
     assert.equal((await waitAlert(rig, "host_offline", hostId, "resolved", 20_000)).id, offline.id);
+
+    // A plan run by hand, judged against 36 s (unscheduledHours 0.01): stale until a backup.
+    await waitFor("the plan to be 36 s old", () => Date.now() - stale.createdAt > 37_000, 60_000);
+    const judge = () =>
+      setRule(rig, "backup_stale", { factor: 2, graceMinutes: 60, unscheduledHours: 0.01 });
+    await judge();
+    const old = await waitAlert(rig, "backup_stale", `${steady}/${stale.planId}`, "open", 5_000);
+    assert.match(old.message, /^Plan by hand: no successful backup within 36 s for a plan /);
+    const [job] = await rig.run({ kind: "backup", planId: stale.planId });
+    assert.equal((await rig.finish(job.id)).job.status, "ok");
+    await judge();
+    assert.equal(
+      (await waitAlert(rig, "backup_stale", `${steady}/${stale.planId}`, "resolved", 5_000)).id,
+      old.id,
+    );
   } finally {
     await agent?.kill("SIGTERM");
     await rig.close();
     await hook.close();
-    await removeDirs(stateDir);
+    await removeDirs(stateDir, work);
   }
 });
+
+/** A restic repository and a plan without a schedule on the rig's first agent. */
+async function unscheduledPlan(rig: BackupRig, work: string) {
+  const hostId = rig.agents[0].hostId;
+  const src = join(work, "src");
+  await writeTree(src, { files: 5, fileSize: 4096 });
+  const { repository } = await rig.createRepository({
+    name: "stale",
+    engine: "restic",
+    location: { kind: "local", path: join(work, "repo") },
+    passphrase: testSecret("alerts-stale-pass"),
+  });
+  const [init] = await rig.run({ kind: "init", repositoryId: repository.id, hostId });
+  assert.equal((await rig.finish(init.id)).job.status, "ok");
+  const createdAt = Date.now();
+  const plan = await rig.createPlan({
+    name: "by hand",
+    repositoryId: repository.id,
+    target: { type: "host", hostId },
+    sources: [src],
+  });
+  return { planId: plan.id, createdAt };
+}
 
 /**
  * Ignored for now: it fails. An agent checks the appliance's key at hello, before the challenge
