@@ -148,6 +148,22 @@ Deno.test("schedules in the browser: a preset checked by field, previewed in two
       await line.textContent(),
       `Schedule version ${state.pushedVersion} pushed, host has not applied one yet`,
     );
+
+    // A laptop: judged by staleness only, never alerted as offline.
+    // A controlled box: it shows the change once the appliance has it.
+    await page.getByLabel("Not always online (a laptop)").click();
+    await waitFor("the host marked not always online", async () => {
+      const { host: h } = await api<{ host: { alwaysOnline: boolean } }>(
+        "GET",
+        `/api/hosts/${host.hostId}`,
+      );
+      return h.alwaysOnline === false;
+    });
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll<HTMLInputElement>("input[type=checkbox]")].some((b) =>
+        b.labels?.[0]?.textContent === "Not always online (a laptop)" && b.checked
+      )
+    );
     assert.deepEqual(rig.problems, []);
   } finally {
     await rig.close();
