@@ -100,6 +100,7 @@ export async function startAppliance(
     secretBox,
     log,
     indexDb: indexConn.db,
+    standby: () => replication.service.standbyFacts(),
   });
   await services.index.recover().catch((err) => log.error("index recovery failed", { error: err }));
   // Recovery of jobs cut off by a stop; a failure here must not keep the appliance down.

@@ -9,6 +9,7 @@ import { createWaiters } from "./agent_channel/waiters.ts";
 import { createAlertEngine } from "./alerts/engine.ts";
 import { createAlertsRepo } from "./alerts/repo.ts";
 import { createRuleQueries } from "./alerts/rules/repo.ts";
+import type { StandbyFactsSource } from "./alerts/rules/types.ts";
 import { createAlertsService } from "./alerts/service.ts";
 import { createAuditRepo } from "./audit/repo.ts";
 import { createAuditService } from "./audit/service.ts";
@@ -88,6 +89,8 @@ export function createServices(deps: {
    * queue every other query behind it); tests may leave it out to share `db`.
    */
   indexDb?: Db;
+  /** Replication's view of the paired standby, for the standby_lag alert. */
+  standby?: StandbyFactsSource;
 }) {
   const { db, clock, redactor } = deps;
   const usersRepo = createUsersRepo(db);
@@ -99,6 +102,7 @@ export function createServices(deps: {
     queries: createRuleQueries(db),
     clock,
     log: deps.log,
+    standby: deps.standby,
   });
   const alerts = createAlertsService({ repo: alertsRepo, engine: alertEngine, audit, clock });
   const lockout = createLockout(authRepo, clock);

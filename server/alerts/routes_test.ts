@@ -138,7 +138,7 @@ Deno.test("alerts API: list, acknowledge, rules PATCH checked per rule, always-o
       "GET",
       "/api/alert-rules",
     );
-    assert.equal(rules.body.rules.find((r) => r.rule === "standby_lag")?.implemented, false);
+    assert.equal(rules.body.rules.find((r) => r.rule === "standby_lag")?.implemented, true);
     assert.equal((await viewer.json("GET", "/api/alerts?limit=0")).status, 400);
     assert.equal((await viewer.json("GET", "/api/alerts?state=everything")).status, 400);
   } finally {

@@ -37,7 +37,8 @@ const DESCRIPTIONS: Record<AlertRule, string> = {
   host_pending: "A new agent waits for an admin to approve or reject it.",
   appliance_key_changed: "An agent pinned another appliance key than this appliance's: it " +
     "refuses this appliance until it is enrolled again (or this is not the appliance it knows).",
-  standby_lag: "The standby appliance lags behind (replication).",
+  standby_lag: "The paired standby appliance has not confirmed changes older than `seconds`, " +
+    "or has not asked for changes for `seconds` (at least a minute); resolves once it caught up.",
 };
 
 const iso = (ms: number) => new Date(ms).toISOString();

@@ -151,6 +151,25 @@ export function createReplicationService(deps: ReplicationDeps) {
 
   let trimTimer: ReturnType<typeof setInterval> | null = null;
   let lastPeerContact = 0;
+  // On the injected clock, for status and the lag alert; silence counts from the start too.
+  let lastContactAt: number | null = null;
+  const openedAt = deps.now();
+
+  function status(): Promise<ReplicationStatusView> {
+    return buildStatus({
+      state: readState(conn),
+      identity,
+      logHead: () => logHead(conn),
+      changeTime: (position) => changeTime(conn, position),
+      now: deps.now(),
+      heard,
+      lastContactAt,
+      synchronous: {
+        enabled: deps.config.replicationSync === true,
+        standbyConnected: Date.now() - lastPeerContact <= SYNC_PEER_GONE_MS,
+      },
+    });
+  }
 
   return {
     role: () => role,
@@ -210,6 +229,7 @@ export function createReplicationService(deps: ReplicationDeps) {
       signal: AbortSignal,
     ) {
       lastPeerContact = Date.now();
+      lastContactAt = deps.now();
       return serveChanges(serveDeps, {
         after: q.after,
         waitMs: q.wait,
@@ -267,19 +287,22 @@ export function createReplicationService(deps: ReplicationDeps) {
       });
       return r;
     },
-    status: (): Promise<ReplicationStatusView> =>
-      buildStatus({
-        state: readState(conn),
-        identity,
-        logHead: () => logHead(conn),
-        changeTime: (position) => changeTime(conn, position),
-        now: deps.now(),
-        heard,
-        synchronous: {
-          enabled: deps.config.replicationSync === true,
-          standbyConnected: Date.now() - lastPeerContact <= SYNC_PEER_GONE_MS,
-        },
-      }),
+    status,
+    /** What the standby_lag alert reads (a primary's view of its standby). */
+    async standbyFacts() {
+      const s = await status();
+      const since = Math.max(
+        lastContactAt ?? 0,
+        openedAt,
+        s.peer?.pairedAt ? Date.parse(s.peer.pairedAt) : 0,
+      );
+      return {
+        role: s.role,
+        peer: s.peer,
+        lag: s.lag,
+        silentMs: Math.max(0, deps.now() - since),
+      };
+    },
   };
 }
 

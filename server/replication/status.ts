@@ -17,6 +17,8 @@ export async function buildStatus(o: {
   now: number;
   /** A standby's last answer from its primary (head position and time). */
   heard: Heard | null;
+  /** A primary: when its standby last asked for changes (this run); null before. */
+  lastContactAt?: number | null;
   synchronous: ReplicationStatusView["synchronous"];
 }): Promise<ReplicationStatusView> {
   const s = o.state;
@@ -59,7 +61,11 @@ export async function buildStatus(o: {
     headPosition: head.position,
     appliedPosition: applied,
     lag: { entries, seconds },
-    lastContactAt: iso(s.role === "standby" ? o.heard?.at ?? null : s.ackedAt),
+    lastContactAt: iso(
+      s.role === "standby"
+        ? o.heard?.at ?? null
+        : Math.max(o.lastContactAt ?? 0, s.ackedAt ?? 0) || null,
+    ),
     state: !s.peerKey
       ? "unpaired"
       : s.lastError

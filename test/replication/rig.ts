@@ -18,10 +18,13 @@ export interface Node extends ServerProcess {
   admin: Admin | null;
 }
 
-export async function startPrimary(dataDir?: string): Promise<Node & { admin: Admin }> {
+export async function startPrimary(
+  dataDir?: string,
+  env: Record<string, string> = {},
+): Promise<Node & { admin: Admin }> {
   const p = await startServerProcess({
     dataDir,
-    env: { CAIRN_ADMIN_PASSWORD: ADMIN_PASSWORD, CAIRN_LOG_LEVEL: "info" },
+    env: { CAIRN_ADMIN_PASSWORD: ADMIN_PASSWORD, CAIRN_LOG_LEVEL: "info", ...env },
   });
   return Object.assign(p, { admin: await signIn(p.url) });
 }

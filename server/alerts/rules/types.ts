@@ -35,7 +35,20 @@ export interface RuleInput {
   /** Jobs to look at whatever their time: the ones that just ended. */
   jobIds: string[];
   open: OpenSubject[];
+  /** Replication's view of the paired standby (standby_lag); absent without replication. */
+  standby?: StandbyFactsSource;
 }
+
+/** What the rule reads, from the replication service (`standbyFacts`). */
+export interface StandbyFacts {
+  role: "primary" | "standby";
+  peer: { applianceId: string; url: string | null; fingerprint: string } | null;
+  lag: { entries: number; seconds: number | null };
+  /** How long since the standby last asked for changes (or since this appliance started). */
+  silentMs: number;
+}
+
+export type StandbyFactsSource = () => Promise<StandbyFacts | null>;
 
 export interface RuleEvaluator {
   rule: AlertRule;
