@@ -41,6 +41,7 @@ import { sshKeysRoutes } from "./ssh_keys/routes.ts";
 import { snapshotsRoutes } from "./snapshots/routes.ts";
 import { restoresRoutes } from "./restores/routes.ts";
 import { drillsRoutes } from "./drills/routes.ts";
+import { drillSchedulesRoutes } from "./drills/schedule_routes.ts";
 import { tokensRoutes } from "./tokens/routes.ts";
 import { replicationRoutes } from "./replication/routes.ts";
 import type { ReplicationService } from "./replication/service.ts";
@@ -137,6 +138,7 @@ function allRoutes(deps: AppDeps, isSecure: (c: Context) => boolean): Route[] {
     ...snapshotsRoutes(s.snapshots),
     ...restoresRoutes(s.restores),
     ...drillsRoutes(s.drills),
+    ...drillSchedulesRoutes(s.drillSchedules),
     ...(deps.replication ? replicationRoutes(deps.replication) : []),
     ...schedulesRoutes(s.schedules),
     ...notifyRoutes({ notify: s.notify, push: s.push }),

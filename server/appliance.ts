@@ -21,6 +21,7 @@ import { createRedactor } from "./secrets/redact.ts";
 import { loadOrCreateIdentity } from "./agent_channel/identity.ts";
 import { createServices } from "./services.ts";
 import { tickMsFrom } from "./alerts/engine.ts";
+import { drillTickMsFrom } from "./drills/schedule.ts";
 import type { TlsFacts } from "./settings/service.ts";
 import { VERSION } from "./version.ts";
 
@@ -141,6 +142,7 @@ export async function startAppliance(
   // Alerts and notifications are a primary's work: a standby would send what its primary sends.
   const startPrimaryWork = async () => {
     services.alertEngine.start(tickMsFrom(runtime.env()));
+    services.drillScheduler.start(drillTickMsFrom(runtime.env()));
     // Picks up deliveries a stop left pending; a failure must not keep the appliance down.
     await services.notify.start().catch((err) =>
       log.error("notifier start failed", { error: err })
@@ -150,9 +152,11 @@ export async function startAppliance(
 
   onRoleChange = (role, e) => {
     if (role === "standby") {
-      void Promise.all([services.alertEngine.stop(), services.notify.stop()]).catch((err) =>
-        log.warn("stopping a fenced primary's work failed", { error: err })
-      );
+      void Promise.all([
+        services.alertEngine.stop(),
+        services.drillScheduler.stop(),
+        services.notify.stop(),
+      ]).catch((err) => log.warn("stopping a fenced primary's work failed", { error: err }));
       return;
     }
     void services.audit.record({ type: "user", id: null, name: e.by, ip: null }, {
@@ -179,6 +183,7 @@ export async function startAppliance(
       stopping ??= (async () => {
         clearInterval(sweep);
         await services.alertEngine.stop();
+        await services.drillScheduler.stop();
         await services.notify.stop();
         services.agentChannel.closeWaiters(); // parked long-polls answer now, not in 30 s
         services.jobs.closeStreams(); // open job streams end, or shutdown would wait for them

@@ -22,6 +22,9 @@ import { createDashboardService } from "./dashboard/service.ts";
 import { createDrillsRepo } from "./drills/repo.ts";
 import { createDrillsService } from "./drills/service.ts";
 import type { DrillsService } from "./drills/service.ts";
+import { createDrillScheduler } from "./drills/schedule.ts";
+import { createDrillSchedulesRepo } from "./drills/schedule_repo.ts";
+import { createDrillSchedulesService } from "./drills/schedule_service.ts";
 import type { Db } from "./db/connect.ts";
 import { createEnrollmentService } from "./enrollment/service.ts";
 import { createHostsRepo } from "./hosts/repo.ts";
@@ -234,6 +237,15 @@ export function createServices(deps: {
     audit,
     clock,
   });
+  const drillSchedulesRepo = createDrillSchedulesRepo(db);
+  const drillSchedules = createDrillSchedulesService({ repo: drillSchedulesRepo, audit, clock });
+  const drillScheduler = createDrillScheduler({
+    repo: drillSchedulesRepo,
+    drills,
+    audit,
+    clock,
+    log: deps.log,
+  });
   const install = createInstallService({
     root: PROJECT_ROOT,
     cacheDir: join(deps.facts.dataDir, "cache"),
@@ -300,6 +312,8 @@ export function createServices(deps: {
     schedulePush,
     restores,
     drills,
+    drillSchedules,
+    drillScheduler,
     notify,
     push,
   };

@@ -39,6 +39,10 @@ const DESCRIPTIONS: Record<AlertRule, string> = {
     "refuses this appliance until it is enrolled again (or this is not the appliance it knows).",
   standby_lag: "The paired standby appliance has not confirmed changes older than `seconds`, " +
     "or has not asked for changes for `seconds` (at least a minute); resolves once it caught up.",
+  drill_failed: "The newest restore drill of a host and plan failed; resolves when a later " +
+    "drill of the same host and plan passes.",
+  drill_overdue: "An enabled drill schedule's run was due more than `graceHours` ago and no " +
+    "drill of the host has passed since (offline, not indexed, failing or stuck).",
 };
 
 const iso = (ms: number) => new Date(ms).toISOString();

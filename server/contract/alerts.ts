@@ -17,6 +17,8 @@ export const ALERT_RULES = [
   "host_pending",
   "appliance_key_changed",
   "standby_lag",
+  "drill_failed",
+  "drill_overdue",
 ] as const;
 export type AlertRule = (typeof ALERT_RULES)[number];
 
@@ -120,6 +122,9 @@ export const ALERT_RULE_PARAMS = {
   host_pending: v.strictObject({}),
   appliance_key_changed: v.strictObject({}),
   standby_lag: v.strictObject({ seconds: num(1, 86_400) }),
+  drill_failed: v.strictObject({}),
+  /** Hours after a drill schedule's run was due without a passing drill. */
+  drill_overdue: v.strictObject({ graceHours: num(0.01, 8760) }),
 } as const satisfies Record<AlertRule, v.GenericSchema>;
 
 /** PATCH /api/alert-rules/:rule; params are checked against ALERT_RULE_PARAMS[rule]. */

@@ -10,6 +10,7 @@
  */
 import * as v from "valibot";
 import type { JobView } from "./backups.ts";
+import { type ScheduleRule, ScheduleRuleSchema, TimeZoneSchema } from "./schedules.ts";
 
 export const DEFAULT_DRILL_SAMPLE = 20;
 export const MAX_DRILL_SAMPLE = 500;
@@ -135,4 +136,93 @@ export interface LastVerifiedView {
   lastOk: DrillView | null;
   /** Up to DRILL_TREND ended drills, newest first. */
   trend: DrillView[];
+}
+
+// ---- drill schedules (`/api/drill-schedules`) ----
+
+/**
+ * A drill schedule: the appliance starts a drill by itself at each run of the rule (in the
+ * rule's zone), as the actor "schedule". Scope "plan" drills every host of the plan in the
+ * plan's repository; scope "host" drills the host's newest snapshot in any repository. One
+ * schedule per plan and one per host. Drills run on the appliance's clock, not the agents'
+ * (the sample comes from the appliance's snapshot index); a missed run is made up once.
+ */
+export const DrillScheduleScopeSchema = v.picklist(["plan", "host"], "must be plan or host");
+export type DrillScheduleScope = v.InferOutput<typeof DrillScheduleScopeSchema>;
+
+const SampleSize = v.pipe(
+  v.number("must be a number"),
+  v.integer("must be a whole number"),
+  v.minValue(1, "must be at least 1"),
+  v.maxValue(MAX_DRILL_SAMPLE, `must be at most ${MAX_DRILL_SAMPLE}`),
+);
+
+/** POST /api/drill-schedules: exactly one of planId and hostId. */
+export const CreateDrillScheduleSchema = v.pipe(
+  v.strictObject({
+    planId: v.optional(PlanId),
+    hostId: v.optional(HostId),
+    rule: ScheduleRuleSchema,
+    timeZone: TimeZoneSchema,
+    sampleSize: v.optional(SampleSize, DEFAULT_DRILL_SAMPLE),
+    /** Another host restores and checks the files; null or absent: the drilled host itself. */
+    targetHostId: v.optional(v.nullable(HostId), null),
+    enabled: v.optional(v.boolean("must be true or false"), true),
+  }),
+  v.check(
+    (s) => (s.planId === undefined) !== (s.hostId === undefined),
+    "must name exactly one of planId and hostId",
+  ),
+);
+export type CreateDrillSchedule = v.InferOutput<typeof CreateDrillScheduleSchema>;
+
+/** PATCH /api/drill-schedules/:id (the plan or host is fixed once made). */
+export const UpdateDrillScheduleSchema = v.partial(v.strictObject({
+  rule: ScheduleRuleSchema,
+  timeZone: TimeZoneSchema,
+  sampleSize: SampleSize,
+  targetHostId: v.nullable(HostId),
+  enabled: v.boolean("must be true or false"),
+}));
+export type UpdateDrillSchedule = v.InferOutput<typeof UpdateDrillScheduleSchema>;
+
+/** GET /api/drill-schedules?planId=…|hostId=… */
+export const DrillSchedulesQuerySchema = v.strictObject({
+  planId: v.optional(PlanId),
+  hostId: v.optional(HostId),
+});
+export type DrillSchedulesQuery = v.InferOutput<typeof DrillSchedulesQuerySchema>;
+
+export interface DrillScheduleView {
+  id: string;
+  scope: DrillScheduleScope;
+  planId: string | null;
+  planName: string | null;
+  hostId: string | null;
+  hostName: string | null;
+  rule: ScheduleRule;
+  timeZone: string;
+  cron: string;
+  /** Plain words: "Every day at 03:00 (Europe/Berlin)". */
+  description: string;
+  sampleSize: number;
+  targetHostId: string | null;
+  targetHostName: string | null;
+  enabled: boolean;
+  /** ISO instants of the next runs; empty while disabled (or the plan is disabled or paused). */
+  nextRuns: string[];
+  /** The last attempt, ISO (a drill started, or skipped with a reason). */
+  lastRunAt: string | null;
+  /** The job of the last drill it started. */
+  lastDrillId: string | null;
+  /** Why the last attempt started no drill (or none on some hosts): "web-1: offline". */
+  lastSkipReason: string | null;
+  createdBy: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** GET /api/drill-schedules */
+export interface DrillSchedulesListView {
+  schedules: DrillScheduleView[];
 }

@@ -1,4 +1,4 @@
-/** The table of migrations/0006_drills.sql, as Kysely sees it (see schema.ts). */
+/** The tables of migrations/0006_drills.sql and 0011_drill_schedules.sql (see schema.ts). */
 
 export interface DrillsTable {
   job_id: string;
@@ -21,6 +21,26 @@ export interface DrillsTable {
   message: string | null;
 }
 
+export interface DrillSchedulesTable {
+  id: string;
+  scope: string;
+  plan_id: string | null;
+  host_id: string | null;
+  rule: string;
+  cron: string;
+  time_zone: string;
+  sample_size: number;
+  target_host_id: string | null;
+  enabled: number;
+  last_run_at: number | null;
+  last_drill_id: string | null;
+  last_skip_reason: string | null;
+  created_by: string;
+  created_at: number;
+  updated_at: number;
+}
+
 export interface DrillTables {
   drills: DrillsTable;
+  drill_schedules: DrillSchedulesTable;
 }

@@ -17,6 +17,8 @@ export const RULE_LABEL: Record<AlertRule, string> = {
   host_pending: "Host waiting for approval",
   appliance_key_changed: "Appliance key changed",
   standby_lag: "Standby behind",
+  drill_failed: "Restore drill failed",
+  drill_overdue: "Restore drill overdue",
 };
 
 /** What each rule's figures mean, for the rules settings (unknown figures keep their name). */
@@ -30,6 +32,7 @@ export const PARAM_LABEL: Record<string, string> = {
   hours: "Hours a lock may be held",
   percent: "Change in size (%)",
   seconds: "Lag allowed (seconds)",
+  graceHours: "Hours late before overdue",
 };
 
 export const SEVERITY_LABEL: Record<AlertSeverity, string> = {
