@@ -214,9 +214,16 @@ const RULES = [
 const first = await engine.tick();
 console.log(`first tick: ${first.ms.toFixed(1)} ms (opened ${first.opened})`);
 const times: number[] = [];
+const tickCpu: number[] = [];
 for (let i = 0; i < TICKS; i++) {
   clockNow += 30_000;
+  const c0 = process.cpuUsage();
   times.push((await engine.tick()).ms);
+  const c = process.cpuUsage(c0);
+  tickCpu.push((c.user + c.system) / 1000);
+}
+if (Deno.env.get("CAIRN_BENCH_VERBOSE")) {
+  console.log(times.map((t, i) => `${t.toFixed(0)}/${tickCpu[i].toFixed(0)}`).join(" "));
 }
 times.sort((a, b) => a - b);
 const pct = (p: number) => times[Math.min(times.length - 1, Math.floor(p * times.length))];
