@@ -63,7 +63,7 @@ export async function buildStatus(o: {
     lag: { entries, seconds },
     lastContactAt: iso(
       s.role === "standby"
-        ? o.heard?.at ?? null
+        ? o.heard?.at ?? s.bootstrappedAt
         : Math.max(o.lastContactAt ?? 0, s.ackedAt ?? 0) || null,
     ),
     state: !s.peerKey

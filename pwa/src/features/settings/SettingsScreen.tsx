@@ -5,6 +5,7 @@ import { LoadState } from "../common/LoadState.tsx";
 import { ApplianceCard } from "./ApplianceCard.tsx";
 import { CertificateCard } from "./CertificateCard.tsx";
 import { PasswordForm } from "./PasswordForm.tsx";
+import { StandbyCard } from "../replication/StandbyCard.tsx";
 
 export default function SettingsScreen() {
   const { api } = useStores();
@@ -32,6 +33,7 @@ export default function SettingsScreen() {
             <a class="btn btn--secondary" href="/settings/notifications">Notification settings</a>
           </section>
           <CertificateCard tls={view.tls} />
+          <StandbyCard />
         </>
       )}
     </section>

@@ -5,6 +5,7 @@ import { routes } from "../../routes.ts";
 import { useStores } from "../../state/stores.ts";
 import { errorMessage } from "../common/use_action.ts";
 import { OfflineMark } from "./OfflineMark.tsx";
+import { StandbyBanner } from "../replication/StandbyBanner.tsx";
 import { RouteView } from "./RouteView.tsx";
 
 /** The signed-in frame: skip link, brand, main navigation, account, and the page itself. */
@@ -111,6 +112,7 @@ export function AppShell() {
       </header>
       <main id="main" tabIndex={-1}>
         <OfflineMark />
+        <StandbyBanner />
         <RouteView />
       </main>
     </div>

@@ -1,0 +1,49 @@
+import { useState } from "preact/hooks";
+import type { ReplicationApi } from "../../api/replication_api.ts";
+import { Field } from "../../components/Field.tsx";
+import { Notice } from "../../components/Notice.tsx";
+import { useAction } from "../common/use_action.ts";
+
+/** A standby's admin promotes it to primary, after typing "promote". */
+export function PromoteForm(
+  props: { rep: ReplicationApi; primaryUrl: string | null; onPromoted(): void },
+) {
+  const { busy, run } = useAction();
+  const [typed, setTyped] = useState("");
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    const r = await run(() => props.rep.promote(typed.trim()), "This appliance is now the primary");
+    if (r.ok) {
+      setTyped("");
+      props.onPromoted();
+    }
+  };
+  return (
+    <form class="form" onSubmit={submit} aria-labelledby="promote-title">
+      <h3 id="promote-title">Promote this appliance</h3>
+      <Notice kind="warning">
+        <p>
+          Promote only when the primary{props.primaryUrl ? ` (${props.primaryUrl})` : ""}{" "}
+          is down or cut off from everyone. This appliance then accepts writes and agents move to
+          it; if the old primary comes back it steps down, and whatever it wrote that this one never
+          received is lost. Make sure the old appliance is off before you promote.
+        </p>
+      </Notice>
+      <Field
+        label='Type "promote" to confirm'
+        value={typed}
+        onValue={setTyped}
+        autoComplete="off"
+        autoCapitalize="none"
+        spellcheck={false}
+      />
+      <button
+        type="submit"
+        class="btn btn--danger"
+        disabled={busy || typed.trim() !== "promote"}
+      >
+        Promote this appliance
+      </button>
+    </form>
+  );
+}
