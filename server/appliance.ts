@@ -143,6 +143,7 @@ export async function startAppliance(
   const startPrimaryWork = async () => {
     services.alertEngine.start(tickMsFrom(runtime.env()));
     services.drillScheduler.start(drillTickMsFrom(runtime.env()));
+    services.schedulePush.start();
     // Picks up deliveries a stop left pending; a failure must not keep the appliance down.
     await services.notify.start().catch((err) =>
       log.error("notifier start failed", { error: err })
@@ -155,6 +156,7 @@ export async function startAppliance(
       void Promise.all([
         services.alertEngine.stop(),
         services.drillScheduler.stop(),
+        services.schedulePush.stop(),
         services.notify.stop(),
       ]).catch((err) => log.warn("stopping a fenced primary's work failed", { error: err }));
       return;
@@ -184,6 +186,7 @@ export async function startAppliance(
         clearInterval(sweep);
         await services.alertEngine.stop();
         await services.drillScheduler.stop();
+        await services.schedulePush.stop();
         await services.notify.stop();
         services.agentChannel.closeWaiters(); // parked long-polls answer now, not in 30 s
         services.jobs.closeStreams(); // open job streams end, or shutdown would wait for them
