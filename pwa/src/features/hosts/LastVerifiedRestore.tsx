@@ -13,6 +13,7 @@ import { formatAgo, formatBytes } from "../../components/format.ts";
 import { useLoad } from "../../components/use_load.ts";
 import { useStores } from "../../state/stores.ts";
 import { useAction } from "../common/use_action.ts";
+import { DrillSchedule } from "../drills/DrillSchedule.tsx";
 
 function createDrillsApi(client: ApiClient) {
   return {
@@ -52,8 +53,8 @@ function Trend({ drills }: { drills: DrillView[] }) {
 
 /**
  * "Last verified restore" on a host's overview: when a restore drill last passed, how long it
- * took and how fast, the last failure if it came after, a trend of the last drills, and for
- * operators a button that runs a drill of one of the host's plans.
+ * took and how fast, the last failure if it came after, a trend of the last drills, for
+ * operators a button that runs a drill of one of the host's plans, and the host's drill schedule.
  */
 export function LastVerifiedRestore({ host }: { host: HostDetailView }) {
   const { api, session, router } = useStores();
@@ -114,6 +115,7 @@ export function LastVerifiedRestore({ host }: { host: HostDetailView }) {
           </button>
         </p>
       )}
+      <DrillSchedule hostId={host.id} />
     </section>
   );
 }

@@ -66,7 +66,8 @@ const DEFAULT_RULE: Record<ScheduleKind, ScheduleRule> = {
   compact: { type: "monthly", day: 15, at: "05:30" },
 };
 
-function withRule(base: ScheduleForm, rule: ScheduleRule): ScheduleForm {
+/** The form with a rule's fields filled in (the other presets keep theirs). */
+export function withRule(base: ScheduleForm, rule: ScheduleRule): ScheduleForm {
   const f = { ...base, preset: rule.type };
   switch (rule.type) {
     case "hourly":
