@@ -93,6 +93,8 @@ const SECURITY_HEADERS: Record<string, string> = {
 const REQUEST_ID = /^[A-Za-z0-9_.-]{8,64}$/;
 const WRITE = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 const STANDBY_WRITES = /^\/api\/(replication\/|auth\/login$|auth\/logout$)/;
+/** Reads that start work on a host (a dump job): a standby's agents are with the primary. */
+const STANDBY_WORK_READS = /^\/api\/(downloads|preview)$/;
 
 /** Every route of the appliance, in one table for the app, the role matrix and the fuzz test. */
 export function appRoutes(deps: AppDeps, isSecure: (c: Context) => boolean): Route[] {
@@ -183,7 +185,11 @@ export function createApp(deps: AppDeps) {
   // A standby answers every write with one 409 naming the primary (agents then try the other
   // address); signing in and out stay open so its UI can be read, and replication has its own.
   app.use("/api/*", (c, next) => {
-    if (WRITE.has(c.req.method) && !STANDBY_WRITES.test(c.req.path)) {
+    if (
+      WRITE.has(c.req.method)
+        ? !STANDBY_WRITES.test(c.req.path)
+        : STANDBY_WORK_READS.test(c.req.path)
+    ) {
       deps.replication?.assertWritable();
     }
     return next();

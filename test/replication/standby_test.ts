@@ -146,6 +146,12 @@ Deno.test("a standby pairs, bootstraps, tails, survives kill -9 and refuses writ
         r.body.error.message,
         `This appliance is a standby; the primary is ${primary.url}`,
       );
+      // A download or preview starts a job on a host: the same 409, before the query is read.
+      for (const path of ["/api/downloads", "/api/preview"]) {
+        const d = await admin.json<{ error: { code: string } }>("GET", `${path}?path=/etc`);
+        assert.equal(d.status, 409, path);
+        assert.equal(d.body.error.code, "standby_read_only");
+      }
       const health = await (await fetch(`${standby!.url}/healthz`)).json();
       assert.equal(health.role, "standby");
       // Signing in touched last_login_at and the audit log on the standby: dropped there.
