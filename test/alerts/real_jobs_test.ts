@@ -44,17 +44,14 @@ async function somePack(repo: string): Promise<string> {
   return best.path;
 }
 
-/** The pid of the restic process whose command line names this source directory. */
-function resticFor(source: string): number | null {
-  for (const e of Deno.readDirSync("/proc")) {
-    if (!/^\d+$/.test(e.name)) continue;
-    try {
-      const args = Deno.readTextFileSync(`/proc/${e.name}/cmdline`).split("\0");
-      if (args[0].endsWith("restic") && args.includes("backup") && args.includes(source)) {
-        return Number(e.name);
-      }
-    } catch {
-      // gone meanwhile
+/** The pid of the restic process whose command line names this source directory (from ps). */
+async function resticFor(source: string): Promise<number | null> {
+  const out = await new Deno.Command("ps", { args: ["-eo", "pid=,args="], stdout: "piped" })
+    .output();
+  for (const line of new TextDecoder().decode(out.stdout).split("\n")) {
+    const [pid, cmd, ...args] = line.trim().split(/\s+/);
+    if (cmd?.endsWith("restic") && args.includes("backup") && args.includes(source)) {
+      return Number(pid);
     }
   }
   return null;
