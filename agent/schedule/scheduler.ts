@@ -157,7 +157,7 @@ export function createScheduler(deps: SchedulerDeps) {
     d: Extract<Decision, { action: "fire" }>,
   ) {
     const firedAt = now();
-    const jobId = SCHEDULED_JOB_ID_PREFIX + newUlid();
+    const jobId = SCHEDULED_JOB_ID_PREFIX + newUlid().toLowerCase();
     const pending = {
       jobId,
       scheduledFor: d.scheduledFor,

@@ -399,7 +399,7 @@ Deno.test("a fire cut short after its intent was written is finished once at the
     await r.scheduler.put(doc(1, [entry(r)]));
     const store = createScheduleStore(r.dir);
     const states = await store.readStates();
-    const jobId = "job_01KAZ0000000000000000000AB";
+    const jobId = "job_01kaz0000000000000000000ab";
     const pending = {
       jobId,
       scheduledFor: at("2026-05-01T01:00:00Z"),
@@ -432,7 +432,7 @@ Deno.test("an intent with no report yet gets its job.scheduled before the job is
     await r.scheduler.put(doc(1, [entry(r)]));
     const store = createScheduleStore(r.dir);
     const states = await store.readStates();
-    const jobId = "job_01KAZ0000000000000000000CD";
+    const jobId = "job_01kaz0000000000000000000cd";
     const scheduledFor = at("2026-05-01T01:00:00Z");
     states.sch_1 = {
       ...states.sch_1,

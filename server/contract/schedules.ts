@@ -230,11 +230,14 @@ export const ScheduleAppliedSchema = v.object({
 });
 export type ScheduleApplied = v.InferOutput<typeof ScheduleAppliedSchema>;
 
-/** Ids of jobs an agent made for its scheduled runs: "job_" + a ULID in upper case. */
+/**
+ * Ids of jobs an agent made for its scheduled runs: "job_" + a ULID in lower case, the form of the
+ * appliance's own job ids, so lists ordered by id stay in time order.
+ */
 export const SCHEDULED_JOB_ID_PREFIX = "job_";
 export const ScheduledJobIdSchema = v.pipe(
   JobIdSchema,
-  v.regex(/^job_[0-9A-HJKMNP-TV-Z]{26}$/, "must be a scheduled job id"),
+  v.regex(/^job_[0-9a-hjkmnp-tv-z]{26}$/, "must be a scheduled job id"),
 );
 
 /**

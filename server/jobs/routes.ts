@@ -7,8 +7,8 @@ import type { Route } from "../http/route.ts";
 import type { JobsService } from "./service.ts";
 import { jobStreamResponse } from "./sse.ts";
 
-/** Appliance-made ids are lower case; runs an agent fired from its schedule have upper case. */
-const JOB_ID = /^job_(?:[0-9a-z]{26}|[0-9A-HJKMNP-TV-Z]{26})$/;
+/** Job ids, the appliance's and those agents make for scheduled runs: job_ + a lower-case ULID. */
+const JOB_ID = /^job_[0-9a-z]{26}$/;
 
 /** Job ids come from the path: anything that is not one is simply not found. */
 function jobId(raw: string): string {

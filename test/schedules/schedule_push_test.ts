@@ -211,21 +211,21 @@ Deno.test("adoption: a fired run becomes a job in the batch that reports it; ref
     });
     const scheduleId = made.body.schedule.id;
     const ulid = createUlidFactory(() => t.clock.now());
-    const jobId = `job_${ulid().toUpperCase()}`;
+    const jobId = `job_${ulid().toLowerCase()}`;
     const seq = { n: 1000 };
     const now = t.clock.now();
     const fired = firedReport(ulid, { jobId, scheduleId, planId, repositoryId: repo, at: now });
     const start = { id: ulid(), at: now, ...started(jobId) };
     const bad = [
       firedReport(ulid, {
-        jobId: `job_${ulid().toUpperCase()}`,
+        jobId: `job_${ulid().toLowerCase()}`,
         scheduleId,
         planId: "pln_00000000000000000000000000",
         repositoryId: repo,
         at: now,
       }),
       firedReport(ulid, {
-        jobId: `job_${ulid().toUpperCase()}`,
+        jobId: `job_${ulid().toLowerCase()}`,
         scheduleId,
         planId: otherPlan,
         repositoryId: repo,
@@ -261,7 +261,7 @@ Deno.test("adoption: a fired run becomes a job in the batch that reports it; ref
       "refused runs made no row",
     );
 
-    // The job's page, log and stream take the agent's upper-case id.
+    // The job's page, log and stream take the id the agent made.
     const page = await operator.json<{ id: string; status: string; trigger?: string }>(
       "GET",
       `/api/jobs/${jobId}`,
@@ -274,7 +274,7 @@ Deno.test("adoption: a fired run becomes a job in the batch that reports it; ref
     assert.deepEqual(again.refused, []);
     assert.equal(again.duplicates, 1);
     // A second run, not started yet: 'sent', and a restart does not take it for a lost command.
-    const jobId2 = `job_${ulid().toUpperCase()}`;
+    const jobId2 = `job_${ulid().toLowerCase()}`;
     const fired2 = firedReport(ulid, {
       jobId: jobId2,
       scheduleId,
