@@ -130,7 +130,7 @@ Deno.test("a one-minute schedule keeps firing real backups while the appliance i
     for (const id of named) {
       assert.ok([...fullIds].some((f) => f.startsWith(id) || id.startsWith(f)), id);
     }
-    assert.ok(jobs.scheduled.every((j) => /^job_[0-9A-HJKMNP-TV-Z]{26}$/.test(j.id)));
+    assert.ok(jobs.scheduled.every((j) => /^job_[0-9a-hjkmnp-tv-z]{26}$/.test(j.id)));
 
     await agentProc.kill("SIGTERM");
     mark("agent stopped");
