@@ -59,6 +59,9 @@ async function shoot(page: Page, name: string, part?: Locator) {
 
 /** The page (or just `part` of it) as it is now, light then dark, under `name`. */
 export async function shots(page: Page, name: string, part?: Locator) {
+  // Toasts come and go; a picture for the docs shows the page under them.
+  const close = page.getByRole("button", { name: "Dismiss message" });
+  while (await close.count() > 0) await close.first().click();
   await shoot(page, `${name}-light`, part);
   await page.emulateMedia({ colorScheme: "dark" });
   await shoot(page, `${name}-dark`, part);

@@ -186,9 +186,6 @@ Deno.test("notifications in the browser: push opt-in states, a push shown and it
     );
     const worker = rig.browser.context.serviceWorkers().find((w) => w.url().endsWith("/sw.js"));
     assert.ok(worker, "the service worker is reachable");
-    // DevTools hands a push only to a running worker (one stopped meanwhile drops it without a
-    // word, unlike a push service's delivery, which starts it): wake it first.
-    await worker.evaluate(() => true);
     const payload: PushPayload = {
       title: "Backup failed on web-1",
       body: "Plan nightly: the repository is locked",
@@ -198,11 +195,17 @@ Deno.test("notifications in the browser: push opt-in states, a push shown and it
       severity: "critical",
       event: "opened",
     };
-    await cdp.send("ServiceWorker.deliverPushMessage", {
-      origin,
-      registrationId: reg.registrationId,
-      data: JSON.stringify(payload),
-    });
+    // DevTools hands a push only to a running worker (one stopped meanwhile drops it without a
+    // word, unlike a push service's delivery, which starts it): each push wakes it first.
+    const push = async (data: unknown) => {
+      await worker.evaluate(() => true);
+      await cdp.send("ServiceWorker.deliverPushMessage", {
+        origin,
+        registrationId: reg.registrationId,
+        data: JSON.stringify(data),
+      });
+    };
+    await push(payload);
     const shown = await waitFor("the notification", async () => {
       const all = await swNotifications(page);
       return all.find((n) => n.tag === payload.tag);
@@ -215,11 +218,7 @@ Deno.test("notifications in the browser: push opt-in states, a push shown and it
     });
 
     // A push whose url is not an app path opens the alerts page instead.
-    await cdp.send("ServiceWorker.deliverPushMessage", {
-      origin,
-      registrationId: reg.registrationId,
-      data: JSON.stringify({ ...payload, tag: "evil", url: "https://evil.example/" }),
-    });
+    await push({ ...payload, tag: "evil", url: "https://evil.example/" });
     const evil = await waitFor(
       "the second notification",
       async () => (await swNotifications(page)).find((n) => n.tag === "evil"),

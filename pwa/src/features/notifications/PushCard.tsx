@@ -123,7 +123,7 @@ export function PushCard({ api }: { api: NotifyApi }) {
   const words = STATE_WORDS[state];
   const subscribed = loaded.data?.subscribed ?? false;
   return (
-    <section class="card" aria-labelledby="push-title" data-testid="push-card">
+    <section class="card push-card" aria-labelledby="push-title" data-testid="push-card">
       <div class="card__head">
         <h2 id="push-title">Notifications on this device</h2>
         <span
