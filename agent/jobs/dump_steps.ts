@@ -5,15 +5,17 @@
  * reason the appliance turns into a 404 or 400 before any byte is promised. Then the tool
  * writes to stdout (restic `dump [--archive]`, borg `extract --stdout` / `export-tar`, with
  * borg's tar zipped on the fly for zip) and every chunk goes into the upload, awaited, so the
- * browser's pace reaches the tool. The upload opens at the first byte, so a tool that fails
+ * browser's pace reaches the tool. The tool's output is read into one reused buffer whose bytes
+ * the upload copies into its frame, so a large download allocates nothing per chunk. The upload opens at the first byte, so a tool that fails
  * before writing leaves the browser with an error answer rather than a broken file.
  */
 import type { DumpSpec } from "../../server/contract/jobs.ts";
+import { lendingChunks } from "../platform/process.ts";
 import type { RunControl } from "../tools/common/run_tool.ts";
 import type { RunResult } from "../tools/common/result.ts";
 import { borgDriverFor, resticDriverFor } from "./drivers.ts";
 import { failed, type JobOutcome, outcomeOf, type StepContext } from "./outcome.ts";
-import type { StreamUploader } from "./stream_upload.ts";
+import type { StreamUpload, StreamUploader } from "./stream_upload.ts";
 import { createTarToZip, ZipLimitError } from "./tar_zip.ts";
 
 type Found = { kind: "file" | "dir" | "symlink" | "other"; size?: number } | null;
@@ -103,6 +105,8 @@ async function streamDump(
   };
   const zipper = ctx.spec.engine === "borg" && dump.format === "zip" ? createTarToZip(send) : null;
   let zipError: Error | null = null;
+  // The zipper keeps pieces of the tar it was given, so only the plain upload, which copies
+  // each chunk into its frame, can be lent the tool's output buffer.
   const output = zipper
     ? async (c: Uint8Array) => {
       if (zipError) return;
@@ -111,7 +115,7 @@ async function streamDump(
         stop.abort();
       });
     }
-    : send;
+    : lendingChunks(send);
   const control: RunControl = {
     ...base,
     signal: base.signal ? AbortSignal.any([base.signal, stop.signal]) : stop.signal,
@@ -170,7 +174,8 @@ async function settle(
     return failed("unreachable", `The upload to the appliance broke: ${pipe.error()}`);
   }
   try {
-    const { bytes } = await pipe.finish();
+    // The appliance's count when it made one; ours (every byte it took) otherwise.
+    const bytes = (await pipe.finish()).bytes ?? s.sent;
     const out = s.limited ? { ...outcomeOf(ctx, { ...r, status: "ok" }) } : outcomeOf(ctx, r);
     return { ...out, status: s.limited ? "ok" : out.status, result: { bytes } };
   } catch {
@@ -180,23 +185,18 @@ async function settle(
 
 type UploadPipe = ReturnType<typeof createUploadPipe>;
 
-const QUEUE = { highWaterMark: 4 };
-
 /**
- * The bytes' way into the upload: opened at the first write, one chunk in flight. write()
- * never throws (a broken upload is a state, read with broken()), so the tool's output pump
- * never fails; a write waiting on a broken upload returns at once.
+ * The bytes' way into the upload: opened at the first write, each chunk copied into the
+ * upload's frame before write() returns (so the tool's output buffer can be reused at once).
+ * write() never throws (a broken upload is a state, read with broken()), so the tool's output
+ * pump never fails; a write waiting on a broken upload returns at once.
  */
 function createUploadPipe(
   uploader: StreamUploader,
   o: { streamId: string; size?: number; signal: AbortSignal },
 ) {
-  // Room for a few chunks each side: awaiting every chunk's hand-over to fetch costs a round
-  // trip per chunk (a tenth of the throughput); a few chunks keep memory at well under 1 MiB.
-  const ts = new TransformStream<Uint8Array, Uint8Array>(undefined, QUEUE, QUEUE);
-  const writer = ts.writable.getWriter();
   const ac = new AbortController();
-  let upload: Promise<{ bytes: number }> | null = null;
+  let upload: StreamUpload | null = null;
   let failure: unknown = null;
   let markFailed!: () => void;
   const failedP = new Promise<void>((r) => (markFailed = r));
@@ -209,12 +209,12 @@ function createUploadPipe(
   const onJob = () => (fail(new Error("the job was cancelled")), ac.abort());
   o.signal.addEventListener("abort", onJob, { once: true });
   let finishing = false;
-  const start = () => {
+  const start = (): StreamUpload => {
     if (upload) return upload;
-    upload = uploader.upload(o.streamId, ts.readable, { size: o.size, signal: ac.signal });
+    upload = uploader.open(o.streamId, { size: o.size, signal: ac.signal });
     // An answer before the body ended means the appliance stopped relaying (the browser went
     // away): the job ends now, without waiting for the cancel to come round the command channel.
-    upload.then(() => {
+    upload.answer.then(() => {
       if (!finishing) fail(new Error("the appliance stopped reading the download"));
     }, fail);
     return upload;
@@ -224,16 +224,17 @@ function createUploadPipe(
     error: () => (failure instanceof Error ? failure.message : "the upload failed"),
     async write(chunk: Uint8Array) {
       if (failure) return;
-      start();
-      await Promise.race([writer.ready.catch(fail), failedP]);
-      if (!failure) writer.write(chunk).catch(fail);
+      await Promise.race([start().write(chunk).catch(fail), failedP]);
     },
-    async finish(): Promise<{ bytes: number }> {
+    async finish(): Promise<{ bytes: number | null }> {
       finishing = true;
       const up = start();
-      if (!failure) await Promise.race([writer.close().catch(fail), failedP]);
       try {
-        return await up;
+        if (failure) throw failure;
+        return await up.end();
+      } catch (err) {
+        fail(err);
+        throw err;
       } finally {
         o.signal.removeEventListener("abort", onJob);
       }
@@ -241,7 +242,7 @@ function createUploadPipe(
     abort() {
       o.signal.removeEventListener("abort", onJob);
       ac.abort();
-      writer.abort().catch(() => {/* the upload has failed already; nothing to release */});
+      upload?.abort();
     },
   };
 }

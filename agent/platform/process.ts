@@ -12,13 +12,39 @@
  *
  * Output is read as it comes: stderr always line by line; stdout line by line or as raw bytes
  * (restic dump, borg extract --stdout), with backpressure when the byte sink returns a promise.
+ * A byte sink marked with `lendingChunks()` is lent one reused buffer instead of a fresh chunk
+ * per read: a download's gigabytes then cost no allocation (nor garbage collection) per read.
  * `exited` settles only after both streams are drained, so no line arrives after it.
  */
 import type { spawn as NodeSpawn } from "node:child_process";
-import { createLineSplitter, drain, DRAIN_GRACE_MS, lineSink, pump } from "./process_lines.ts";
+import {
+  createLineSplitter,
+  drain,
+  DRAIN_GRACE_MS,
+  lineSink,
+  type Pump,
+  pump,
+} from "./process_lines.ts";
 
 export type StreamName = "stdout" | "stderr";
 export type KillSignal = "SIGINT" | "SIGTERM" | "SIGKILL";
+
+const LENT = Symbol("cairn.lentChunks");
+type ByteSink = (chunk: Uint8Array) => void | Promise<void>;
+
+/**
+ * Marks a byte sink that copies what it keeps: each chunk it gets is valid only until it
+ * returns (or its promise settles), after which the buffer is read into again.
+ */
+export function lendingChunks<S extends ByteSink>(sink: S): S {
+  return Object.assign(sink, { [LENT]: true });
+}
+
+/** Whether `sink` was marked with `lendingChunks()` (a wrapper passes the mark on). */
+export const lendsChunks = (sink: ByteSink | undefined): boolean => !!sink && LENT in sink;
+
+/** How much one read of a lent stdout asks for (a pipe holds 64 KiB unless enlarged). */
+const LENT_READ_BYTES = 256 * 1024;
 
 export interface SpawnOptions {
   args: string[];
@@ -154,7 +180,10 @@ function startDenoProcess(command: string, options: SpawnOptions): ChildHandle {
   const stdout = lineSink((l) => sink.line("stdout", l));
   const pumps = [pump(child.stderr, stderr.chunk)];
   if (mode === "lines") pumps.push(pump(child.stdout, stdout.chunk));
-  if (mode === "bytes") pumps.push(pump(child.stdout, sink.bytes ?? (() => {})));
+  if (mode === "bytes") {
+    const bytes = sink.bytes ?? (() => {});
+    pumps.push(lendsChunks(sink.bytes) ? lentPump(child.stdout, bytes) : pump(child.stdout, bytes));
+  }
   let done = false;
   const status = child.status.finally(() => (done = true));
   const exited = drain(status, pumps).then(async () => {
@@ -180,6 +209,28 @@ function startDenoProcess(command: string, options: SpawnOptions): ChildHandle {
         if (!gone) throw err;
       }
     },
+  };
+}
+
+/** Like `pump`, but every read goes into the same buffer, lent to `onChunk` until it settles. */
+function lentPump(stream: ReadableStream<Uint8Array>, onChunk: ByteSink): Pump {
+  const reader = stream.getReader({ mode: "byob" });
+  const done = (async () => {
+    let buffer = new ArrayBuffer(LENT_READ_BYTES);
+    for (;;) {
+      const { done, value } = await reader.read(new Uint8Array(buffer));
+      if (done || !value) return;
+      // A read hands the buffer back as a new object (the old one is detached): keep that one.
+      buffer = value.buffer as ArrayBuffer;
+      if (value.byteLength) await onChunk(value);
+    }
+  })();
+  return {
+    done,
+    stop: () =>
+      void reader.cancel().catch(() => {
+        // Cancelling an already closed or errored stream has nothing left to release.
+      }),
   };
 }
 

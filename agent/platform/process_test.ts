@@ -4,7 +4,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createLineSplitter } from "./process_lines.ts";
-import { type ExitStatus, ProcessStartError, spawnProcess, type StreamName } from "./process.ts";
+import {
+  type ExitStatus,
+  lendingChunks,
+  ProcessStartError,
+  spawnProcess,
+  type StreamName,
+} from "./process.ts";
 
 function collect() {
   const lines: Array<[StreamName, string]> = [];
@@ -94,6 +100,33 @@ Deno.test("stdout can be taken as raw bytes, in order, with a slow sink", async 
   const text = new TextDecoder().decode(concat(chunks));
   const expected = Array.from({ length: 50000 }, (_, i) => `${i + 1}\n`).join("");
   assert.equal(text, expected);
+});
+
+Deno.test("a lending sink gets one reused buffer, never read into while it holds it", async () => {
+  const chunks: Uint8Array[] = [];
+  const buffers = new Set<number>();
+  let holding = false;
+  const child = spawnProcess("seq", {
+    args: ["1", "200000"],
+    stdout: "bytes",
+    onStdoutBytes: lendingChunks(async (chunk) => {
+      assert.equal(holding, false);
+      holding = true;
+      buffers.add(chunk.buffer.byteLength);
+      const before = chunk.slice();
+      // Copied only after a wait: a read into the lent buffer meanwhile would show here.
+      await new Promise((r) => setTimeout(r, 1));
+      assert.deepEqual(chunk, before);
+      chunks.push(chunk.slice());
+      holding = false;
+    }),
+  });
+  assert.deepEqual(await child.exited, { code: 0, signal: null });
+  const text = new TextDecoder().decode(concat(chunks));
+  assert.equal(text, Array.from({ length: 200000 }, (_, i) => `${i + 1}\n`).join(""));
+  // Every read went into the same 256 KiB buffer, not a fresh chunk of its own size.
+  assert.deepEqual([...buffers], [256 * 1024]);
+  assert.ok(chunks.length > 1);
 });
 
 Deno.test("a program that does not exist fails with a typed start error", async () => {

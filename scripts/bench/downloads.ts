@@ -26,6 +26,12 @@ const ROUNDS = Number(Deno.env.get("CAIRN_BENCH_ROUNDS") ?? 2);
 const ENGINES = (Deno.env.get("CAIRN_BENCH_ENGINES") ?? "restic,borg").split(",") as Array<
   "restic" | "borg"
 >;
+/**
+ * Who writes the file: "native" (default) has the tool write it itself (a shell redirect) and
+ * curl download through Cairn, so neither side pays for a JavaScript reader; "deno" reads both
+ * in this process, as the first measurements did.
+ */
+const CLIENT = Deno.env.get("CAIRN_BENCH_CLIENT") ?? "native";
 const SECRET = "bench-download-pass-71c2e9";
 
 const median = (xs: number[]) => {
@@ -52,6 +58,58 @@ function sampler(pids: { appliance: number; agent: number }) {
     peak.agent = Math.max(peak.agent, rssMb(pids.agent));
   }, 50);
   return { base, peak, stop: () => clearInterval(timer) };
+}
+
+/** CPU seconds a process used so far: its own, and its waited-for children's (the tool). */
+function cpuOf(pid: number | "self"): { own: number; children: number } {
+  try {
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ").map(Number);
+    // Fields 14-17 of proc(5): utime, stime, cutime, cstime, in clock ticks (100 per second).
+    return { own: (f[11] + f[12]) / 100, children: (f[13] + f[14]) / 100 };
+  } catch {
+    return { own: 0, children: 0 };
+  }
+}
+
+function hasChildren(pid: number): boolean {
+  try {
+    for (const t of Deno.readDirSync(`/proc/${pid}/task`)) {
+      if (Deno.readTextFileSync(`/proc/${pid}/task/${t.name}/children`).trim()) return true;
+    }
+  } catch {
+    // The process is gone: nothing left to wait for.
+  }
+  return false;
+}
+
+type Hops = Record<"tool" | "agent" | "appliance" | "client", number>;
+
+/** CPU seconds per hop spent while `run` ran: where a download's time goes on a busy machine. */
+async function cpuDuring<T>(
+  pids: { appliance: number; agent: number },
+  direct: boolean,
+  run: () => Promise<T>,
+): Promise<{ value: T; hops: Hops }> {
+  const before = [cpuOf(pids.appliance), cpuOf(pids.agent), cpuOf("self")];
+  const value = await run();
+  // The tool's CPU is counted once the agent has reaped it: wait for that (a few seconds at most).
+  for (let i = 0; i < 100 && !direct && hasChildren(pids.agent); i++) {
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const [app, agent, self] = [cpuOf(pids.appliance), cpuOf(pids.agent), cpuOf("self")].map(
+    (after, i) => ({
+      own: after.own - before[i].own,
+      children: after.children - before[i].children,
+    }),
+  );
+  const hops = direct ? { tool: self.children, agent: 0, appliance: 0, client: self.own } : {
+    tool: agent.children,
+    agent: agent.own,
+    appliance: app.own,
+    client: self.own + self.children,
+  };
+  return { value, hops };
 }
 
 async function writeRandom(file: string, mb: number) {
@@ -119,17 +177,21 @@ async function direct(
       LANG: "C.UTF-8",
     }];
   const t0 = performance.now();
-  const child = new Deno.Command(cmd, {
-    args,
+  const native = CLIENT === "native";
+  // native: the tool writes straight into the file (a shell redirect), its own extract rate.
+  const child = new Deno.Command(native ? "sh" : cmd, {
+    args: native ? ["-c", 'out="$1"; shift; exec "$@" > "$out"', "sh", o.to, cmd, ...args] : args,
     env: { PATH: Deno.env.get("PATH") ?? "", HOME: Deno.env.get("HOME") ?? "/tmp", ...env },
     clearEnv: true,
     stdin: "null",
-    stdout: "piped",
+    stdout: native ? "null" : "piped",
     stderr: "null",
   }).spawn();
-  const fh = await open(o.to, "w");
-  for await (const chunk of child.stdout) await fh.write(chunk);
-  await fh.close();
+  if (!native) {
+    const fh = await open(o.to, "w");
+    for await (const chunk of child.stdout) await fh.write(chunk);
+    await fh.close();
+  }
   const status = await child.status;
   if (!status.success) throw new Error(`${cmd} failed`);
   return performance.now() - t0;
@@ -137,6 +199,35 @@ async function direct(
 
 async function viaCairn(url: string, cookie: string, query: string, to: string) {
   const t0 = performance.now();
+  if (CLIENT === "native") {
+    // curl stands in for a browser: a native client writing the download to a file.
+    // The session goes in on stdin (curl's config), not on a command line others can read.
+    const curl = new Deno.Command("curl", {
+      args: [
+        "-sS",
+        "-f",
+        "-K",
+        "-",
+        "-o",
+        to,
+        "-w",
+        "%{size_download}",
+        `${url}/api/downloads?${query}`,
+      ],
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const w = curl.stdin.getWriter();
+    await w.write(new TextEncoder().encode(`header = "cookie: ${cookie}"\n`));
+    await w.close();
+    const out = await curl.output();
+    const got = Number(new TextDecoder().decode(out.stdout));
+    if (!out.success || got !== MB * 1024 * 1024) {
+      throw new Error(`download failed: ${new TextDecoder().decode(out.stderr)} (${got} bytes)`);
+    }
+    return performance.now() - t0;
+  }
   const res = await fetch(`${url}/api/downloads?${query}`, { headers: { cookie } });
   if (res.status !== 200) throw new Error(`download answered ${res.status}: ${await res.text()}`);
   const fh = await open(to, "w");
@@ -183,17 +274,32 @@ async function bench(
   const pids = { appliance: rig.appliance.child.pid, agent: rig.agents[0].process.child.pid };
   const viaTimes: number[] = [];
   const directTimes: number[] = [];
+  const cpu: Record<"cairn" | "direct", Hops[]> = { cairn: [], direct: [] };
   const s = sampler(pids);
   for (let round = 0; round < ROUNDS; round++) {
-    for (const via of round % 2 ? ["cairn", "direct"] : ["direct", "cairn"]) {
+    for (const via of round % 2 ? ["cairn", "direct"] as const : ["direct", "cairn"] as const) {
       const to = join(work, `out-${engine}-${via}.bin`);
-      if (via === "direct") {
-        directTimes.push(await direct(engine, { ...p, path: file, to }));
-      } else viaTimes.push(await viaCairn(rig.appliance.url, cookie, query, to));
+      const { value: ms, hops } = await cpuDuring(
+        pids,
+        via === "direct",
+        () =>
+          via === "direct"
+            ? direct(engine, { ...p, path: file, to })
+            : viaCairn(rig.appliance.url, cookie, query, to),
+      );
+      (via === "direct" ? directTimes : viaTimes).push(ms);
+      cpu[via].push(hops);
       await rm(to, { force: true });
     }
   }
   s.stop();
+  const perGiB = (xs: Hops[]) =>
+    (Object.keys(xs[0]) as Array<keyof Hops>).map((k) =>
+      `${k} ${(median(xs.map((h) => h[k])) * 1024 / MB).toFixed(2)}`
+    ).join(", ");
+  console.log(`${engine}: CPU s per GiB, direct: ${perGiB(cpu.direct)}`);
+  console.log(`${engine}: CPU s per GiB, through Cairn: ${perGiB(cpu.cairn)}`);
+  console.log(`${engine}: load average ${Deno.loadavg().map((x) => x.toFixed(1)).join(" ")}`);
   const mbps = (ms: number) => MB / (ms / 1000);
   const ratio = median(directTimes) / median(viaTimes);
   console.log(

@@ -10,7 +10,12 @@
  * held by `borg serve` on the server, which releases it when the connection drops.
  */
 import { hostName } from "../../platform/host_name.ts";
-import { type SpawnProcess, spawnProcess } from "../../platform/process.ts";
+import {
+  lendingChunks,
+  lendsChunks,
+  type SpawnProcess,
+  spawnProcess,
+} from "../../platform/process.ts";
 import { baseResult, earlyOutcome, redactFailure } from "../common/outcome.ts";
 import {
   probeRepositoryEngine,
@@ -84,7 +89,8 @@ export function createBorgDriver(config: BorgConfig, deps: BorgDriverDeps = {}):
     let dumpedBytes = 0;
     if (op === "dump") {
       const sink = (options as BorgOptions["dump"]).output;
-      options = { ...options, output: (c: Uint8Array) => (dumpedBytes += c.length, sink(c)) };
+      const counted = (c: Uint8Array) => (dumpedBytes += c.length, sink(c));
+      options = { ...options, output: lendsChunks(sink) ? lendingChunks(counted) : counted };
     }
     const run = await runTool(commandFor(config, { repo, op, options }), control, { spawn, clock });
     const result = toRunResult(op, run);
