@@ -126,6 +126,11 @@ export async function runChannel(deps: ChannelDeps): Promise<RunResult> {
     });
     checkProtocol(hello);
     if (hello.appliancePublicKey !== pinned.appliancePublicKey) {
+      // Still ask for a challenge: it names the key this agent pinned, so the appliance can
+      // raise "appliance key changed" for its admin. authenticate() refuses the answer.
+      await authenticate({ client, identity, pinned, now }).catch(() => {
+        // Refused as it must be (or unreachable): the error below says why either way.
+      });
       throw new ApplianceKeyChangedError(
         pinned.applianceFingerprint,
         hello.applianceFingerprint,

@@ -2,7 +2,7 @@
  * Agent authentication by challenge-response. The agent asks for a nonce (32 random bytes,
  * single use, 60 s) and sends its own; the appliance signs both, which proves to the agent that
  * it talks to the appliance it pinned. The agent then signs (appliance id, its key, the nonce)
- * and gets a session token that lives 15 minutes; the database keeps only its SHA-256.
+ * and gets a session token that lives 15 minutes; the database keeps only its SHA-256 (with the appliance key).
  *
  * Failures (unknown key, missing, expired or replayed nonce, bad signature, a connection from
  * outside the host's IP lock) count against the key and the address: ten within an hour lock
@@ -83,6 +83,10 @@ export function createAgentSessions(deps: {
   onPinnedKey?: (host: Host, matches: boolean) => void;
 }) {
   const { repo, hosts, lockout, identity, clock } = deps;
+  // A session belongs to the appliance identity that signed its challenge: an appliance that comes
+  // back with another key (reinstalled, or a standby promoted) knows none of the old sessions, so
+  // every agent says hello again and meets the new key there.
+  const sessionKey = (token: string) => sha256Hex(`${identity.fingerprint}:${token}`);
   const keysOf = (publicKey: string, ip: string) => [`agent-key:${publicKey}`, `agent-ip:${ip}`];
 
   async function fail(keys: string[], actor: Actor, reason: string, err: AppError): Promise<never> {
@@ -188,7 +192,7 @@ export function createAgentSessions(deps: {
       const token = SESSION_PREFIX + randomToken(32);
       const expiresAt = now + SESSION_MS;
       await repo.insertSession({
-        id: await sha256Hex(token),
+        id: await sessionKey(token),
         hostId: host!.id,
         ip,
         now,
@@ -207,7 +211,7 @@ export function createAgentSessions(deps: {
           "The agent session is missing, expired or ended; authenticate again",
         );
       if (!m) throw invalid();
-      const s = await repo.findSession(await sha256Hex(m[1]));
+      const s = await repo.findSession(await sessionKey(m[1]));
       if (!s || s.expiresAt <= clock.now()) throw invalid();
       if (s.state !== "approved") throw stateError(s.state);
       if (!ipAllowed(s.lockIp, ip)) {

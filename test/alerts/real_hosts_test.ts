@@ -123,16 +123,13 @@ async function unscheduledPlan(rig: BackupRig, work: string) {
 }
 
 /**
- * Ignored for now: it fails. An agent checks the appliance's key at hello, before the challenge
- * that carries its pinned fingerprint, and stops there, so a real key change never reaches the
- * appliance and the alert cannot open (only a hand-made challenge raises it, as the API test
- * does). Enable it once the agent sends that challenge before refusing a changed key.
+ * The agent, meeting a changed key at hello, still asks for a challenge that names the key it
+ * pinned (then refuses the answer), so the appliance can tell its admin.
  */
-Deno.test({
-  name: "appliance_key_changed by a real key change: the appliance comes back with a new identity",
-  ignore: true,
-  fn: keyChanged,
-});
+Deno.test(
+  "appliance_key_changed by a real key change: the appliance comes back with a new identity",
+  keyChanged,
+);
 
 async function keyChanged() {
   const rig = await startBackupRig({ env: { CAIRN_ALERT_TICK_MS: "500" } });
@@ -154,7 +151,9 @@ async function keyChanged() {
         "/api/alerts?rule=appliance_key_changed&state=open",
       );
       return r.body.alerts.find((a) => a.subject === hostId) ?? null;
-    }, 30_000);
+    }, 30_000).catch((err) => {
+      throw new Error(`${err.message}; the agent said: ${rig.agents[0].process.lines.slice(-8)}`);
+    });
     assert.equal(changed.severity, "critical");
     assert.notEqual(await rig.agents[0].process.exited, 0, "the agent refuses the new key");
     assert.ok(rig.agents[0].process.lines.some((l) => /another key/.test(l)));
