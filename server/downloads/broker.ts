@@ -49,7 +49,7 @@ export function createStreamBroker() {
         onCancel: o.onBrowserGone,
         reject,
         resolve: ({ body, size }) => {
-          const relay = relayOf(body, o.onBrowserGone);
+          const relay = relayOf(body, { size, onCancel: o.onBrowserGone });
           w.relayEnd = relay.end;
           resolve({ stream: relay.stream, size });
         },
@@ -87,8 +87,16 @@ export function createStreamBroker() {
 
 export type StreamBroker = ReturnType<typeof createStreamBroker>;
 
-/** A pull-through copy of `body` that reports its end and the browser's cancel. */
-function relayOf(body: ReadableStream<Uint8Array>, onCancel: () => void) {
+/**
+ * A pull-through copy of `body` that reports its end and the browser's cancel. A client that
+ * closes as soon as it has the announced size (curl does, with a Content-Length) cancels before
+ * the body's end is read: that download is whole, so the job is not cancelled, and the rest of
+ * the agent's body (its chunked ending) is still read so its upload ends ok.
+ */
+function relayOf(
+  body: ReadableStream<Uint8Array>,
+  o: { size: number | null; onCancel: () => void },
+) {
   const reader = body.getReader();
   let bytes = 0;
   let settle!: (e: RelayEnd) => void;
@@ -112,10 +120,26 @@ function relayOf(body: ReadableStream<Uint8Array>, onCancel: () => void) {
       ctrl.enqueue(r.value);
     },
     async cancel() {
+      if (o.size !== null && bytes === o.size) {
+        settle({ bytes, complete: await drainedEnd(reader) });
+        return;
+      }
       settle({ bytes, complete: false });
-      onCancel();
+      o.onCancel();
       await reader.cancel().catch(() => {/* the agent's body may be broken already */});
     },
   }, { highWaterMark: 0 });
   return { stream, end };
+}
+
+/** Reads what is left of a body that should have nothing left; true when it ended so. */
+async function drainedEnd(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<boolean> {
+  try {
+    const r = await reader.read();
+    if (r.done) return true;
+  } catch {
+    return false;
+  }
+  await reader.cancel().catch(() => {/* broken already */});
+  return false;
 }
