@@ -38,10 +38,10 @@ const dir = (path: string): Entry => ({ ...file(path, 0), type: "dir", mode: 0o7
  * An approved agent speaking the real protocol that signs in afresh for each call, so the
  * appliance's clock can move by days between calls (a session would expire).
  */
-async function agentSide(t: Ctx, admin: TestClient, name: string) {
+async function agentSide(t: Ctx, admin: TestClient, name: string, tags: string[] = []) {
   const agent = await testAgent(t);
   const { hostId } = await agent.enroll();
-  const r = await admin.json("POST", `/api/hosts/${hostId}/approve`, { body: { name, tags: [] } });
+  const r = await admin.json("POST", `/api/hosts/${hostId}/approve`, { body: { name, tags } });
   assert.equal(r.status, 200);
   const ulid = createUlidFactory();
   let seq = 1;
@@ -69,17 +69,17 @@ async function agentSide(t: Ctx, admin: TestClient, name: string) {
 
 async function setUp() {
   const c = await jobsContext();
-  const web1 = await agentSide(c.t, c.admin, "web1");
-  const web2 = await agentSide(c.t, c.admin, "web2");
+  const web1 = await agentSide(c.t, c.admin, "web1", ["db"]);
+  const web2 = await agentSide(c.t, c.admin, "web2", ["db"]);
   const repositoryId = await insertRepository(c.t, { name: "main" });
-  const plan = async (name: string, enabled: number) => {
+  const plan = async (name: string, enabled: number, tag?: string) => {
     const id = `pln_01j${name.padEnd(23, "a")}`;
     await c.t.db.insertInto("plans").values({
       id,
       name,
       repository_id: repositoryId,
-      target_host_id: web1.hostId,
-      target_tag: null,
+      target_host_id: tag ? null : web1.hostId,
+      target_tag: tag ?? null,
       sources: JSON.stringify(["/srv/app"]),
       excludes: "[]",
       exclude_if_present: "[]",
@@ -98,6 +98,7 @@ async function setUp() {
   };
   const planId = await plan("app", 1);
   const offPlanId = await plan("off", 0);
+  const tagPlanId = await plan("dbs", 1, "db");
   await c.t.db.insertInto("snapshots").values({
     repository_id: repositoryId,
     snapshot_id: SNAP,
@@ -149,7 +150,18 @@ async function setUp() {
     assert.equal(r.status, 200, JSON.stringify(r.body));
     return r.body.alerts;
   };
-  return { ...c, web1, web2, repositoryId, planId, offPlanId, drills, alerts, freshViewer };
+  return {
+    ...c,
+    web1,
+    web2,
+    repositoryId,
+    planId,
+    offPlanId,
+    tagPlanId,
+    drills,
+    alerts,
+    freshViewer,
+  };
 }
 
 type S = Awaited<ReturnType<typeof setUp>>;
@@ -376,6 +388,28 @@ Deno.test("drill alerts: drill_overdue opens graceHours after a missed run, a pa
     await finishDrill(s, next[0], true);
     assert.deepEqual(await judge(), []);
     assert.equal((await s.alerts("drill_overdue"))[0].state, "resolved");
+  } finally {
+    await s.t.close();
+  }
+});
+
+Deno.test("drill schedule of a tag plan: each tagged host skipped with its reason, each overdue", async () => {
+  const s = await setUp();
+  try {
+    await create(s, { planId: s.tagPlanId, ...daily3 });
+    s.t.clock.set(Date.UTC(2026, 10, 2, 3, 0, 10));
+    await s.web1.heartbeat();
+    const r = await s.t.services.drillScheduler.tick();
+    assert.deepEqual(r.started, []);
+    assert.deepEqual(r.skipped, [
+      "web1: This host has no snapshot there to drill yet",
+      "web2: the host is offline",
+    ]);
+    s.t.clock.set(Date.UTC(2026, 10, 3, 4, 0, 0));
+    await s.t.services.alertEngine.evaluateRules(["drill_overdue"]);
+    const open = await s.alerts("drill_overdue");
+    assert.deepEqual(open.map((a) => a.hostName).sort(), ["web1", "web2"]);
+    assert.ok(open.every((a) => a.planId === s.tagPlanId && a.state === "open"));
   } finally {
     await s.t.close();
   }
