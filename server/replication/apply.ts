@@ -10,7 +10,7 @@
  */
 import type { ChangeBatch, ChangeEntry } from "../contract/replication.ts";
 import type { MigrationFile } from "./capture.ts";
-import { imageColumns } from "./capture.ts";
+import { imageColumns, schemaTag } from "./capture.ts";
 import { ReplicationRefusedError } from "./errors.ts";
 import { installReadOnlyGuard } from "./guard.ts";
 import type { SqlConn } from "./repo.ts";
@@ -21,17 +21,25 @@ interface TableStatements {
   shape: TableShape;
   upsert: string;
   remove: string;
+  /** The image columns the values map onto, in order. */
+  columns: string[];
 }
 
-function extract(t: TableShape, col: string, param: string): string {
-  const v = `json_extract(${param}, ${quoteText(`$."${col}"`)})`;
+function extract(t: TableShape, col: string, param: string, index?: number): string {
+  const path = index === undefined ? `$."${col}"` : `$[${index + 1}]`;
+  const v = `json_extract(${param}, ${quoteText(path)})`;
   return t.blobs.has(col) ? `unhex(${v})` : v;
 }
 
-function statementsFor(t: TableShape): TableStatements {
-  const cols = imageColumns(t);
+/**
+ * Statements for one table. `arrayOf` set: images are arrays of the schema tag and the values of
+ * the first `arrayOf` image columns, in order; otherwise objects by name.
+ */
+function statementsFor(t: TableShape, arrayOf?: number): TableStatements {
+  const cols = arrayOf === undefined ? imageColumns(t) : imageColumns(t).slice(0, arrayOf);
   const names = cols.map((c) => (c === "rowid" ? "rowid" : quoteIdent(c))).join(", ");
-  const values = cols.map((c) => extract(t, c, "?1")).join(", ");
+  const values = cols.map((c, i) => extract(t, c, "?1", arrayOf === undefined ? undefined : i))
+    .join(", ");
   const byKey = t.key.map((k) =>
     `${k === "rowid" ? "rowid" : quoteIdent(k)} = ${extract(t, k, "?1")}`
   )
@@ -44,7 +52,15 @@ function statementsFor(t: TableShape): TableStatements {
       t.key.map(quoteIdent).join(", ") + ") DO " +
       (rest.length === 0 ? "NOTHING" : "UPDATE SET " +
         rest.map((c) => `${quoteIdent(c)} = excluded.${quoteIdent(c)}`).join(", "));
-  return { shape: t, upsert, remove: `DELETE FROM ${table} WHERE ${byKey}` };
+  return { shape: t, upsert, remove: `DELETE FROM ${table} WHERE ${byKey}`, columns: cols };
+}
+
+/** The schema tag of each leading run of the table's image columns, and the run's length. */
+function tagsOf(t: TableShape): Map<string, number> {
+  const cols = imageColumns(t);
+  const out = new Map<string, number>();
+  for (let n = 1; n <= cols.length; n++) out.set(schemaTag(cols.slice(0, n)), n);
+  return out;
 }
 
 export interface Applier {
@@ -53,15 +69,17 @@ export interface Applier {
 }
 
 export function createApplier(conn: SqlConn, migrations: MigrationFile[]): Applier {
-  const tables = new Map<string, TableStatements>();
-  const statements = (name: string): TableStatements => {
+  const tables = new Map<
+    string,
+    { shape: TableShape; byName: TableStatements; tags: Map<string, number> }
+  >();
+  const arrays = new Map<string, TableStatements>();
+  const table = (name: string) => {
     let s = tables.get(name);
     if (!s) {
       const exists = conn.get(
         "SELECT 1 AS x FROM sqlite_master WHERE type = 'table' AND name = ?",
-        [
-          name,
-        ],
+        [name],
       );
       if (!exists) {
         throw new ReplicationRefusedError(
@@ -69,8 +87,29 @@ export function createApplier(conn: SqlConn, migrations: MigrationFile[]): Appli
           `The primary changed a table this standby does not have: ${name}`,
         );
       }
-      s = statementsFor(readTableShape(conn, name));
+      const shape = readTableShape(conn, name);
+      s = { shape, byName: statementsFor(shape), tags: tagsOf(shape) };
       tables.set(name, s);
+    }
+    return s;
+  };
+  /** The statements for an entry's image: by its schema tag (arrays) or by name (objects). */
+  const statements = (e: ChangeEntry): TableStatements => {
+    const t = table(e.table);
+    const tag = e.row?.startsWith('["') ? e.row.slice(2, 10) : null;
+    if (tag === null) return t.byName;
+    const key = `${e.table}/${tag}`;
+    let s = arrays.get(key);
+    if (!s) {
+      const n = t.tags.get(tag);
+      if (n === undefined) {
+        throw new ReplicationRefusedError(
+          "schema_mismatch",
+          `The primary's table ${e.table} has other columns than this standby's; run the same Cairn version on both`,
+        );
+      }
+      s = statementsFor(t.shape, n);
+      arrays.set(key, s);
     }
     return s;
   };
@@ -102,16 +141,17 @@ export function createApplier(conn: SqlConn, migrations: MigrationFile[]): Appli
       e.at,
     ]);
     tables.clear();
+    arrays.clear();
     installReadOnlyGuard(conn); // the migration's new tables are guarded too
   };
 
   const applyRow = (e: ChangeEntry) => {
-    const s = statements(e.table);
     if (e.op === "delete") {
-      conn.run(s.remove, [e.key]);
+      conn.run(table(e.table).byName.remove, [e.key]);
       return;
     }
-    if (e.op === "update" && keyChanged(s.shape, e)) conn.run(s.remove, [e.key]);
+    const s = statements(e);
+    if (e.op === "update" && keyChanged(s, e)) conn.run(s.remove, [e.key]);
     conn.run(s.upsert, [e.row]);
   };
 
@@ -145,10 +185,13 @@ export function createApplier(conn: SqlConn, migrations: MigrationFile[]): Appli
   };
 }
 
-function keyChanged(t: TableShape, e: ChangeEntry): boolean {
+function keyChanged(s: TableStatements, e: ChangeEntry): boolean {
   const oldKey = JSON.parse(e.key ?? "{}") as Record<string, unknown>;
-  const row = JSON.parse(e.row ?? "{}") as Record<string, unknown>;
-  return t.key.some((k) => oldKey[k] !== row[k]);
+  const image = JSON.parse(e.row ?? "{}") as unknown;
+  const valueOf = Array.isArray(image)
+    ? (k: string) => image[s.columns.indexOf(k) + 1]
+    : (k: string) => (image as Record<string, unknown>)[k];
+  return s.shape.key.some((k) => oldKey[k] !== valueOf(k));
 }
 
 function checkBatch(

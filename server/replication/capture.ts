@@ -13,6 +13,7 @@
  *
  * A standby has no triggers: it applies the primary's log without writing a log of its own.
  */
+import { sha256Hex } from "../ids.ts";
 import type { SqlConn } from "./repo.ts";
 import { quoteIdent, quoteText, replicatedTables } from "./tables.ts";
 import type { TableShape } from "./tables.ts";
@@ -20,6 +21,8 @@ import type { TableShape } from "./tables.ts";
 const TRIGGER_PREFIX = "cairn_rep_";
 /** SQLite allows 127 function arguments; json_object takes two per column. */
 const PAIRS_PER_CALL = 60;
+/** json_array takes the schema tag and one per column; wider tables get named images. */
+const MAX_ARRAY_COLUMNS = 120;
 const NOW_MS = "CAST(unixepoch('subsec') * 1000 AS INTEGER)";
 
 function valueOf(t: TableShape, ref: "NEW" | "OLD", col: string): string {
@@ -35,6 +38,26 @@ function jsonOf(t: TableShape, ref: "NEW" | "OLD", cols: string[]): string {
     calls.push(`json_object(${pairs.join(", ")})`);
   }
   return calls.reduce((acc, c) => `json_patch(${acc}, ${c})`);
+}
+
+/**
+ * The tag a row image carries ahead of its values: which columns, in which order, they are.
+ * The standby maps the values onto its own columns only when its columns (or their first ones,
+ * after a migration that added some at the end) carry the same tag.
+ */
+export function schemaTag(cols: string[]): string {
+  return sha256Hex(cols.join("\u0000")).slice(0, 8);
+}
+
+/**
+ * A row image: a JSON array of the schema tag and every column's value in column order (no
+ * names: half the bytes and less work in the trigger), or a JSON object by name for a table too
+ * wide for one json_array call.
+ */
+function imageOf(t: TableShape, ref: "NEW" | "OLD", cols: string[]): string {
+  if (cols.length > MAX_ARRAY_COLUMNS) return jsonOf(t, ref, cols);
+  const values = cols.map((c) => valueOf(t, ref, c)).join(", ");
+  return `json_array(${quoteText(schemaTag(cols))}, ${values})`;
 }
 
 /** The row image's columns: every column, plus the rowid when it is the only key. */
@@ -53,10 +76,10 @@ export function triggerSql(t: TableShape): string[] {
   return [
     `CREATE TRIGGER ${name("ins")} AFTER INSERT ON ${table} BEGIN ` +
     // An insert's key is in its row image: no second json_object on the hottest path.
-    insert("insert", "NULL", jsonOf(t, "NEW", cols)) + " END",
+    insert("insert", "NULL", imageOf(t, "NEW", cols)) + " END",
     // The key is the old one: an update that changes the key replaces the row it names.
     `CREATE TRIGGER ${name("upd")} AFTER UPDATE ON ${table} BEGIN ` +
-    insert("update", jsonOf(t, "OLD", t.key), jsonOf(t, "NEW", cols)) + " END",
+    insert("update", jsonOf(t, "OLD", t.key), imageOf(t, "NEW", cols)) + " END",
     `CREATE TRIGGER ${name("del")} AFTER DELETE ON ${table} BEGIN ` +
     insert("delete", jsonOf(t, "OLD", t.key), "NULL") + " END",
   ];
@@ -131,19 +154,26 @@ export function logNewMigrations(conn: SqlConn, files: MigrationFile[], now: num
   return added;
 }
 
-/** The last position the log handed out (trimmed rows included); 0 for an empty log. */
+/**
+ * The last position the log handed out; 0 for a log that never held one. Positions are the
+ * rowid (no AUTOINCREMENT: its counter row was a second write per change), so the newest row is
+ * never trimmed (trimLog), and a log emptied on purpose keeps a 'mark' row at its last position.
+ */
 export function lastPosition(conn: SqlConn): number {
-  const row = conn.get<{ seq: number }>(
-    "SELECT seq FROM sqlite_sequence WHERE name = 'replication_log'",
-  );
-  return Number(row?.seq ?? 0);
+  const row = conn.get<{ p: number | null }>("SELECT max(position) AS p FROM replication_log");
+  return Number(row?.p ?? 0);
 }
 
 /** Makes the next position after `position` (a promoted standby continues the numbering). */
 export function continueLogAfter(conn: SqlConn, position: number): void {
   conn.write(() => {
     conn.run("DELETE FROM replication_log");
-    conn.run("DELETE FROM sqlite_sequence WHERE name = 'replication_log'");
-    conn.run("INSERT INTO sqlite_sequence (name, seq) VALUES ('replication_log', ?)", [position]);
+    if (position > 0) {
+      conn.run(
+        "INSERT INTO replication_log (position, op, tbl, pk, row_image, at) " +
+          "VALUES (?, 'mark', '', NULL, NULL, 0)",
+        [position],
+      );
+    }
   });
 }

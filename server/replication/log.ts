@@ -14,24 +14,36 @@ export interface LogHead {
 
 export function logHead(conn: SqlConn): LogHead {
   const position = lastPosition(conn);
-  const row = conn.get<{ at: number }>("SELECT at FROM replication_log WHERE position = ?", [
-    position,
-  ]);
+  const row = conn.get<{ at: number }>(
+    "SELECT at FROM replication_log WHERE position = ? AND op <> 'mark'",
+    [
+      position,
+    ],
+  );
   return { position, at: row ? Number(row.at) : null };
 }
 
 /** When the change at `position` was made (primary's clock), or null when not held. */
 export function changeTime(conn: SqlConn, position: number): number | null {
-  const row = conn.get<{ at: number }>("SELECT at FROM replication_log WHERE position = ?", [
-    position,
-  ]);
+  const row = conn.get<{ at: number }>(
+    "SELECT at FROM replication_log WHERE position = ? AND op <> 'mark'",
+    [
+      position,
+    ],
+  );
   return row ? Number(row.at) : null;
 }
 
-/** The oldest position still held, or null when the log is empty. */
-export function oldestPosition(conn: SqlConn): number | null {
-  const row = conn.get<{ p: number | null }>("SELECT min(position) AS p FROM replication_log");
-  return row?.p == null ? null : Number(row.p);
+/**
+ * The lowest position after which the log holds every entry: the oldest entry's predecessor, or
+ * a 'mark' row's own position (it stands for entries that are gone). Null when the log is empty.
+ */
+export function heldAfter(conn: SqlConn): number | null {
+  const row = conn.get<{ position: number; op: string }>(
+    "SELECT position, op FROM replication_log ORDER BY position LIMIT 1",
+  );
+  if (!row) return null;
+  return row.op === "mark" ? Number(row.position) : Number(row.position) - 1;
 }
 
 /** True when every entry after `after` is still in the log. */
@@ -39,8 +51,8 @@ export function canServeAfter(conn: SqlConn, after: number): boolean {
   const head = lastPosition(conn);
   if (after > head) return false;
   if (after === head) return true;
-  const oldest = oldestPosition(conn);
-  return oldest !== null && oldest <= after + 1;
+  const held = heldAfter(conn);
+  return held !== null && held <= after;
 }
 
 export function readChanges(conn: SqlConn, after: number, limit: number): ChangeEntry[] {
@@ -53,7 +65,7 @@ export function readChanges(conn: SqlConn, after: number, limit: number): Change
     at: number;
   }>(
     "SELECT position, op, tbl, pk, row_image, at FROM replication_log WHERE position > ? " +
-      "ORDER BY position LIMIT ?",
+      "AND op <> 'mark' ORDER BY position LIMIT ?",
     [after, limit],
   ).map((r) => ({
     position: Number(r.position),
@@ -76,7 +88,8 @@ export const DEFAULT_TRIM: TrimPolicy = { maxEntries: 1_000_000, maxAgeMs: 7 * 8
 
 /**
  * Deletes entries the standby acknowledged, and beyond the cap the oldest ones whatever it
- * acknowledged (that standby will bootstrap again). Returns how many went.
+ * acknowledged (that standby will bootstrap again), never the newest: it holds the last
+ * position (see lastPosition). Returns how many went.
  */
 export function trimLog(
   conn: SqlConn,
@@ -85,7 +98,7 @@ export function trimLog(
   const policy = opts.policy ?? DEFAULT_TRIM;
   const head = lastPosition(conn);
   const capBelow = head - policy.maxEntries;
-  const below = Math.max(opts.acked, capBelow);
+  const below = Math.min(Math.max(opts.acked, capBelow), head - 1);
   return conn.write(() => {
     let n = conn.run("DELETE FROM replication_log WHERE position <= ?", [below]).changes;
     n += conn.run("DELETE FROM replication_log WHERE at < ? AND position < ?", [

@@ -3,6 +3,7 @@
  * started with CAIRN_STANDBY_OF and a pairing code, a SQL writer on the primary's file that
  * touches every replicated table, and per-table checksums read from both files.
  */
+import { lastPosition } from "../../server/replication/capture.ts";
 import { tableChecksums } from "../../server/replication/checksum.ts";
 import { openReplicationConn } from "../../server/replication/repo.ts";
 import type { SqlConn } from "../../server/replication/repo.ts";
@@ -92,10 +93,7 @@ export function checksums(node: { dataDir: string }) {
 export function head(node: { dataDir: string }): number {
   const conn = openReplicationConn(dbFile(node));
   try {
-    return Number(
-      conn.get<{ seq: number }>("SELECT seq FROM sqlite_sequence WHERE name = 'replication_log'")
-        ?.seq ?? 0,
-    );
+    return lastPosition(conn);
   } finally {
     conn.close();
   }
