@@ -9,8 +9,8 @@ import { sql } from "kysely";
 import type { Db } from "../../db/connect.ts";
 import { createDrillRuleQueries } from "./drill_repo.ts";
 
-/** Job kinds whose failure is an alert of its own (check has check_failed). */
-export const JOB_FAILED_KINDS = ["backup", "forget", "prune", "compact", "restore", "drill"];
+/** Job kinds whose failure is an alert of its own (check has check_failed, drill drill_failed). */
+export const JOB_FAILED_KINDS = ["backup", "forget", "prune", "compact", "restore"];
 
 export interface FailedJobRow {
   id: string;
