@@ -23,7 +23,11 @@ function m(name: string, sql: string): Migration {
 function tables(file: string): string[] {
   const db = new Database(file);
   try {
-    return (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+    // sqlite_* tables are SQLite's own (sqlite_sequence comes with AUTOINCREMENT).
+    return (db.prepare(
+      "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' " +
+        "ORDER BY name",
+    )
       .all() as { name: string }[])
       .map((r) => r.name);
   } finally {
