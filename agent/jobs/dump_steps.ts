@@ -1,13 +1,16 @@
 /**
  * A `dump` job: one path of a snapshot streamed to the appliance, which relays it to a browser.
- * First the path is looked up in the snapshot (a listing of that path, stopped as soon as it
- * says file or folder), so a missing path or a raw download of a folder ends the job with a
- * reason the appliance turns into a 404 or 400 before any byte is promised. Then the tool
- * writes to stdout (restic `dump [--archive]`, borg `extract --stdout` / `export-tar`, with
- * borg's tar zipped on the fly for zip) and every chunk goes into the upload, awaited, so the
- * browser's pace reaches the tool. The tool's output is read into one reused buffer whose bytes
- * the upload copies into its frame, so a large download allocates nothing per chunk. The upload opens at the first byte, so a tool that fails
- * before writing leaves the browser with an error answer rather than a broken file.
+ * The path is looked up in the snapshot (a listing of that path, stopped as soon as it says file
+ * or folder), so a missing path or a raw download of a folder ends the job with a reason the
+ * appliance turns into a 404 or 400 before any byte is promised. The tool that writes the bytes
+ * to stdout (restic `dump [--archive]`, borg `extract --stdout` / `export-tar`, with borg's tar
+ * zipped on the fly for zip) starts at the same time, so the two start-ups overlap (a borg start
+ * is half a second of CPU); its output waits for the look-up's verdict, the full pipe holds the
+ * tool meanwhile, and a path that cannot be sent stops it unread. Every chunk then goes into the
+ * upload, awaited, so the browser's pace reaches the tool. The tool's output is read into one
+ * reused buffer whose bytes the upload copies into its frame, so a large download allocates
+ * nothing per chunk. The upload opens at the first byte, so a tool that fails before writing
+ * leaves the browser with an error answer rather than a broken file.
  */
 import type { DumpSpec } from "../../server/contract/jobs.ts";
 import { lendingChunks } from "../platform/process.ts";
@@ -20,27 +23,46 @@ import { createTarToZip, ZipLimitError } from "./tar_zip.ts";
 
 type Found = { kind: "file" | "dir" | "symlink" | "other"; size?: number } | null;
 
+/** Whether the look-up allows the download: with the file's size for raw, or why not. */
+type Verdict = { go: true; size?: number } | { go: false; outcome: JobOutcome };
+
 export async function runDump(ctx: StepContext): Promise<JobOutcome> {
   const { dump, snapshot } = ctx.spec;
   if (!dump || !snapshot) return failed("invalid", "A dump needs a snapshot and a path");
   const streams = ctx.streams;
   if (!streams) return failed("invalid", "This agent cannot stream to the appliance");
-  const found = await statPath(ctx, snapshot.id, dump.path);
-  if ("outcome" in found) return found.outcome;
+  const stopTool = new AbortController();
+  const verdict = statPath(ctx, snapshot.id, dump.path).then(
+    (found) => verdictOf(dump, found),
+    (err): Verdict => ({ go: false, outcome: failed("unknown", String(err)) }),
+  );
+  void verdict.then((v) => v.go || stopTool.abort());
+  const streamed = streamDump(ctx, {
+    dump,
+    snapshotId: snapshot.id,
+    streams,
+    verdict,
+    stopTool: stopTool.signal,
+  });
+  const v = await verdict;
+  const out = await streamed;
+  return v.go ? out : v.outcome;
+}
+
+function verdictOf(
+  dump: DumpSpec,
+  found: { entry: Found } | { outcome: JobOutcome },
+): Verdict {
+  if ("outcome" in found) return { go: false, outcome: found.outcome };
   if (found.entry === null) {
-    return {
-      ...failed("invalid", "The path is not in the snapshot"),
-      result: { reason: "not_found" },
-    };
+    const outcome = failed("invalid", "The path is not in the snapshot");
+    return { go: false, outcome: { ...outcome, result: { reason: "not_found" } } };
   }
   if (dump.format === "raw" && found.entry.kind !== "file") {
-    return {
-      ...failed("invalid", "Only a file can be downloaded as it is; choose tar or zip"),
-      result: { reason: "not_a_file" },
-    };
+    const outcome = failed("invalid", "Only a file can be downloaded as it is; choose tar or zip");
+    return { go: false, outcome: { ...outcome, result: { reason: "not_a_file" } } };
   }
-  const size = dump.format === "raw" ? found.entry.size : undefined;
-  return await streamDump(ctx, { dump, snapshotId: snapshot.id, streams, size });
+  return { go: true, size: dump.format === "raw" ? found.entry.size : undefined };
 }
 
 /** borg stores paths without the leading slash. */
@@ -80,20 +102,35 @@ async function statPath(
 
 async function streamDump(
   ctx: StepContext,
-  o: { dump: DumpSpec; snapshotId: string; streams: StreamUploader; size?: number },
+  o: {
+    dump: DumpSpec;
+    snapshotId: string;
+    streams: StreamUploader;
+    verdict: Promise<Verdict>;
+    stopTool: AbortSignal;
+  },
 ): Promise<JobOutcome> {
   const { dump } = o;
   const base = ctx.control();
   const stop = new AbortController();
+  let size: number | undefined;
   const pipe = createUploadPipe(o.streams, {
     streamId: dump.streamId,
-    size: o.size,
+    size: () => size,
     signal: base.signal ?? new AbortController().signal,
   });
   const limit = dump.maxBytes;
   let sent = 0;
   let limited = false;
+  let allowed = false;
   const send = async (chunk: Uint8Array) => {
+    if (!allowed) {
+      // The first byte waits for the look-up; meanwhile the full pipe holds the tool.
+      const v = await o.verdict;
+      if (!v.go) return;
+      size = v.size;
+      allowed = true;
+    }
     if (limited || pipe.broken()) return;
     if (limit !== undefined && sent + chunk.byteLength >= limit) {
       chunk = chunk.subarray(0, limit - sent);
@@ -116,11 +153,15 @@ async function streamDump(
       });
     }
     : lendingChunks(send);
-  const control: RunControl = {
-    ...base,
-    signal: base.signal ? AbortSignal.any([base.signal, stop.signal]) : stop.signal,
-  };
+  const signals = [stop.signal, o.stopTool, ...(base.signal ? [base.signal] : [])];
+  const control: RunControl = { ...base, signal: AbortSignal.any(signals) };
   const r = await runTool(ctx, { dump, snapshotId: o.snapshotId, output }, control);
+  const v = await o.verdict;
+  if (!v.go) {
+    pipe.abort();
+    return v.outcome;
+  }
+  size = v.size;
   if (zipper && !zipError && r.status !== "failed" && r.status !== "cancelled") {
     await zipper.end().catch((err) => (zipError = err));
   }
@@ -193,7 +234,7 @@ type UploadPipe = ReturnType<typeof createUploadPipe>;
  */
 function createUploadPipe(
   uploader: StreamUploader,
-  o: { streamId: string; size?: number; signal: AbortSignal },
+  o: { streamId: string; size: () => number | undefined; signal: AbortSignal },
 ) {
   const ac = new AbortController();
   let upload: StreamUpload | null = null;
@@ -211,7 +252,7 @@ function createUploadPipe(
   let finishing = false;
   const start = (): StreamUpload => {
     if (upload) return upload;
-    upload = uploader.open(o.streamId, { size: o.size, signal: ac.signal });
+    upload = uploader.open(o.streamId, { size: o.size(), signal: ac.signal });
     // An answer before the body ended means the appliance stopped relaying (the browser went
     // away): the job ends now, without waiting for the cancel to come round the command channel.
     upload.answer.then(() => {
