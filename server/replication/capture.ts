@@ -23,7 +23,8 @@ const TRIGGER_PREFIX = "cairn_rep_";
 const PAIRS_PER_CALL = 60;
 /** json_array takes the schema tag and one per column; wider tables get named images. */
 const MAX_ARRAY_COLUMNS = 120;
-const NOW_MS = "CAST(unixepoch('subsec') * 1000 AS INTEGER)";
+/** Unix ms from the statement's clock; julianday() parses no modifier, unlike 'subsec'. */
+const NOW_MS = "CAST((julianday() - 2440587.5) * 86400000 AS INTEGER)";
 
 function valueOf(t: TableShape, ref: "NEW" | "OLD", col: string): string {
   const v = col === "rowid" ? `${ref}.rowid` : `${ref}.${quoteIdent(col)}`;
