@@ -20,8 +20,6 @@ import { dropReplicationTriggers, openReplication } from "./replication/startup.
 import { createRedactor } from "./secrets/redact.ts";
 import { loadOrCreateIdentity } from "./agent_channel/identity.ts";
 import { createServices } from "./services.ts";
-import { tickMsFrom } from "./alerts/engine.ts";
-import { drillTickMsFrom } from "./drills/schedule.ts";
 import type { TlsFacts } from "./settings/service.ts";
 import { VERSION } from "./version.ts";
 
@@ -141,8 +139,8 @@ export async function startAppliance(
 
   // Alerts and notifications are a primary's work: a standby would send what its primary sends.
   const startPrimaryWork = async () => {
-    services.alertEngine.start(tickMsFrom(runtime.env()));
-    services.drillScheduler.start(drillTickMsFrom(runtime.env()));
+    services.alertEngine.start(config.alertTickMs);
+    services.drillScheduler.start(config.drillTickMs);
     services.schedulePush.start();
     // Picks up deliveries a stop left pending; a failure must not keep the appliance down.
     await services.notify.start().catch((err) =>

@@ -23,6 +23,12 @@ export interface Config {
   sessionAbsoluteHours: number;
   maxBodyBytes: number;
   pwaDir: string;
+  /**
+   * How often the alert engine and the drill scheduler tick (30 s). Tests set them lower
+   * (CAIRN_ALERT_TICK_MS, CAIRN_DRILL_TICK_MS: 250 to 30000) to see tick rules without waiting.
+   */
+  alertTickMs: number;
+  drillTickMs: number;
   /** Standby replication: the primary's URL, for an appliance that starts as its standby. */
   standbyOf: string | null;
   /** The one-time code made on the primary; used once, at the first start as a standby. */
@@ -161,5 +167,15 @@ export function readConfig(env: Record<string, string | undefined>): Config {
     ),
     maxBodyBytes: parseInteger("CAIRN_MAX_BODY_BYTES", env.CAIRN_MAX_BODY_BYTES, 1024 * 1024, 1024),
     pwaDir: env.CAIRN_PWA_DIR || PWA_DIST_DIR,
+    alertTickMs: parseTick("CAIRN_ALERT_TICK_MS", env.CAIRN_ALERT_TICK_MS),
+    drillTickMs: parseTick("CAIRN_DRILL_TICK_MS", env.CAIRN_DRILL_TICK_MS),
   };
+}
+
+const TICK_MS = 30_000;
+
+function parseTick(name: string, raw: string | undefined): number {
+  const n = parseInteger(name, raw, TICK_MS, 250);
+  if (n > TICK_MS) throw new ConfigError(name, `expected a whole number from 250 to ${TICK_MS}`);
+  return n;
 }

@@ -29,6 +29,8 @@ Deno.test("a bad value names its variable and never echoes the value", () => {
     [{ CAIRN_ADMIN_PASSWORD: "short" }, "CAIRN_ADMIN_PASSWORD"],
     [{ CAIRN_SESSION_IDLE_MINUTES: "0" }, "CAIRN_SESSION_IDLE_MINUTES"],
     [{ CAIRN_MAX_BODY_BYTES: "lots-secret-value" }, "CAIRN_MAX_BODY_BYTES"],
+    [{ CAIRN_ALERT_TICK_MS: "100" }, "CAIRN_ALERT_TICK_MS"],
+    [{ CAIRN_DRILL_TICK_MS: "60000" }, "CAIRN_DRILL_TICK_MS"],
   ];
   for (const [env, variable] of cases) {
     assert.throws(() => readConfig(env), (e: Error) => {

@@ -34,14 +34,6 @@ import type { Finding, RuleEvaluator, StandbyFactsSource } from "./rules/types.t
 
 export const TICK_MS = 30_000;
 
-/**
- * The tick interval: TICK_MS, or CAIRN_ALERT_TICK_MS (250 ms to 30 s) so a test appliance can
- * judge the tick rules (host offline, host pending) without waiting half a minute.
- */
-export function tickMsFrom(env: Record<string, string | undefined>): number {
-  const n = Number(env.CAIRN_ALERT_TICK_MS);
-  return Number.isInteger(n) && n >= 250 && n <= TICK_MS ? n : TICK_MS;
-}
 /** Job rules look again at what ended this long before the previous look (late clocks). */
 const LOOKBACK_MS = 10 * 60_000;
 /**

@@ -24,12 +24,6 @@ import type { DrillsService } from "./service.ts";
 export const DRILL_TICK_MS = 30_000;
 export const SCHEDULE_ACTOR: Actor = { type: "system", id: null, name: "schedule", ip: null };
 
-/** CAIRN_DRILL_TICK_MS (250 ms to 30 s) lets a test appliance tick faster; else 30 s. */
-export function drillTickMsFrom(env: Record<string, string | undefined>): number {
-  const n = Number(env.CAIRN_DRILL_TICK_MS);
-  return Number.isInteger(n) && n >= 250 && n <= DRILL_TICK_MS ? n : DRILL_TICK_MS;
-}
-
 export interface DrillTickResult {
   /** Schedules whose run had come (and were claimed by this tick). */
   due: number;
