@@ -3,9 +3,9 @@
  * fetch sends a streamed body in pieces that stall on every write once the receiver's window is
  * full (measured on loopback: about 7 MB/s, against 180-340 MB/s for the same bytes written here
  * in 1 MiB frames with TCP_NODELAY). The body is pushed, not pulled: `write()` copies each chunk
- * into one reused chunked-encoding frame at once and only waits when the frame is full and goes
- * to the socket, so the receiver still sets the pace, the caller may reuse its buffer as soon as
- * a write settles, and a chunk costs no stream queue, promise chain or allocation of its own.
+ * into a reused chunked-encoding frame at once and only waits when a full frame cannot go to the
+ * socket yet, so the receiver still sets the pace, the caller may reuse its buffer as soon as a
+ * write settles, and a chunk costs no stream queue, promise chain or allocation of its own.
  * Deno only; the caller falls back to fetch elsewhere.
  */
 const FRAME_BYTES = 1024 * 1024;
@@ -131,34 +131,48 @@ function answerWithin(answer: Promise<RawResponse>, ms: number): Promise<RawResp
 }
 
 /**
- * Chunked-encoding frames of up to FRAME_BYTES in one buffer, reused: a send resolves once the
- * bytes are with the kernel, and a fresh 1 MiB buffer per frame would sit in V8's large-object
- * space until a full collection.
+ * Chunked-encoding frames of up to FRAME_BYTES in two buffers, reused: one fills while the other
+ * is with the socket, so the tool's pipe is still read while a frame goes out (a 64 KiB pipe
+ * otherwise stops the tool for every send). A write waits only when both are busy, which keeps
+ * the receiver's pace. A fresh 1 MiB buffer per frame would sit in V8's large-object space until
+ * a full collection.
  */
 function createFramer(send: (b: Uint8Array) => Promise<void>) {
   const HEAD = 10;
-  const frame = new Uint8Array(HEAD + FRAME_BYTES + 2);
+  const buffers = [0, 1].map(() => new Uint8Array(HEAD + FRAME_BYTES + 2));
+  let frame = buffers[0];
   let size = 0;
-  const flush = async () => {
+  let sending: Promise<void> | null = null;
+  /** Hands the current frame to the socket and switches to the other buffer. */
+  const ship = async () => {
+    if (sending) await sending;
+    sending = null;
     if (size === 0) return;
     const head = new TextEncoder().encode(size.toString(16) + "\r\n");
     const start = HEAD - head.byteLength;
     frame.set(head, start);
     frame[HEAD + size] = 13;
     frame[HEAD + size + 1] = 10;
-    const out = frame.subarray(start, HEAD + size + 2);
+    sending = send(frame.subarray(start, HEAD + size + 2));
+    // A failed send is seen by the next write or flush that waits for it.
+    sending.catch(() => {});
+    frame = frame === buffers[0] ? buffers[1] : buffers[0];
     size = 0;
-    await send(out);
   };
   return {
-    flush,
+    /** Sends what is gathered and waits until the socket has taken all of it. */
+    async flush() {
+      await ship();
+      if (sending) await sending;
+      sending = null;
+    },
     async write(chunk: Uint8Array) {
       for (let at = 0; at < chunk.byteLength;) {
         const take = Math.min(FRAME_BYTES - size, chunk.byteLength - at);
         frame.set(chunk.subarray(at, at + take), HEAD + size);
         size += take;
         at += take;
-        if (size === FRAME_BYTES) await flush();
+        if (size === FRAME_BYTES) await ship();
       }
     },
   };
