@@ -128,7 +128,8 @@ Deno.test("fault (b): the agent is killed -9 mid-flush at random points, again a
     const last = spawnAgent(["run"], { stateDir: dir, env: BATCH });
     procs.push(last);
     await waitFor("every report", () => stored(a, hostId) >= total, 30_000);
-    await waitFor("an empty outbox", async () => (await outboxDepth(dir)) === 0, 60_000);
+    // The last acknowledgements can wait out one retry delay (up to a minute) on a loaded machine.
+    await waitFor("an empty outbox", async () => (await outboxDepth(dir)) === 0, 120_000);
     await last.kill("SIGTERM");
     assertExactlyOnce(a, hostId, total);
     assert.ok(kills >= 6, `killed the agent mid-flush ${kills} times`);
