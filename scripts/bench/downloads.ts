@@ -4,14 +4,20 @@
  *
  *   deno run -A scripts/bench/downloads.ts
  *   CAIRN_BENCH_MB=256 CAIRN_BENCH_ENGINES=restic CAIRN_BENCH_ROUNDS=1 deno run -A scripts/bench/downloads.ts
+ *   CAIRN_BENCH_CLIENT=deno ...   (both files written by this process, as first measured)
  *
- * 1. Throughput: the file downloaded raw through the appliance (GET /api/downloads, written to
- *    a local file) against the tool's own extract of the same file to a local file (`restic dump`
- *    / `borg extract --stdout`), alternating, medians of the rounds. Target ≥ 80 %.
- * 2. Memory: the appliance's and the agent's RSS sampled every 50 ms during those downloads,
+ * 1. Throughput: the file downloaded raw through the appliance (GET /api/downloads) against the
+ *    tool's own extract of the same file (`restic dump` / `borg extract --stdout`), both into a
+ *    local file, alternating, medians of the rounds. Target ≥ 80 %. By default the tool writes
+ *    its file itself (a shell redirect) and curl, standing in for a browser, writes the download:
+ *    a JavaScript reader in this process would take CPU from the tool on one side only.
+ * 2. CPU seconds per GiB by hop (the tool, the agent, the appliance, the client), from
+ *    /proc/<pid>/stat: on a shared 2-core machine the relay's CPU is taken from the tool, so this
+ *    says where a download's time goes even when the load average moves the MB/s.
+ * 3. Memory: the appliance's and the agent's RSS sampled every 50 ms during those downloads,
  *    against their RSS just before: flat means the peak stays within a few tens of MB of it,
  *    whatever the file's size.
- * 3. Backpressure: a browser reading at about 20 MB/s for 3 s; the agent's and the appliance's
+ * 4. Backpressure: a browser reading at about 20 MB/s for 3 s; the agent's and the appliance's
  *    RSS stay flat (nothing piles up in between), and the tool is stopped when the browser goes.
  */
 import { mkdtemp, open, rm } from "node:fs/promises";
