@@ -8,7 +8,12 @@
  * After a forced kill restic leaves its lock behind; the driver then runs `restic unlock`,
  * which removes only stale locks (ours: same host, dead process), and reports it.
  */
-import { type SpawnProcess, spawnProcess } from "../../platform/process.ts";
+import {
+  lendingChunks,
+  lendsChunks,
+  type SpawnProcess,
+  spawnProcess,
+} from "../../platform/process.ts";
 import { quoteArg } from "../common/redact.ts";
 import { probeRepositoryEngine, type ReadSmallFile, readSmallFile } from "../common/repo_probe.ts";
 import { baseResult, earlyOutcome, redactFailure } from "../common/outcome.ts";
@@ -75,10 +80,8 @@ export function createResticDriver(
     let dumpedBytes = 0;
     if (op === "dump") {
       const sink = (options as ResticOptions["dump"]).output;
-      options = {
-        ...options,
-        output: (chunk: Uint8Array) => (dumpedBytes += chunk.length, sink(chunk)),
-      };
+      const counted = (c: Uint8Array) => (dumpedBytes += c.length, sink(c));
+      options = { ...options, output: lendsChunks(sink) ? lendingChunks(counted) : counted };
     }
     const onStart = control.onStart;
     if (onStart) control = { ...control, onStart: (c) => onStart(shownCommand(repo, c)) };
