@@ -17,14 +17,15 @@ const DB_PACKAGES = /^(kysely|libsql|@libsql\/client)(\/|$)/;
 const rules: Rule[] = [
   {
     applies: (f) =>
-      f.startsWith("server/") && !/\/repo\.ts$/.test(f) && !f.startsWith("server/db/") &&
+      f.startsWith("server/") && !/\/([a-z0-9]+_)*repo\.ts$/.test(f) &&
+      !f.startsWith("server/db/") &&
       !f.endsWith("_test.ts"),
     forbidden: DB_PACKAGES,
-    why: "only repo.ts files and server/db/ may import Kysely or a database driver",
+    why: "only repo files (repo.ts, <part>_repo.ts) and server/db/ may import Kysely or a driver",
   },
   {
     applies: (f) => /^server\/.*\/routes\.ts$/.test(f),
-    forbidden: /(\/repo\.ts$|\/db\/)/,
+    forbidden: /(\/([a-z0-9]+_)*repo\.ts$|\/db\/)/,
     why: "routes call services, never repos or the database",
   },
   {

@@ -31,7 +31,7 @@ import { repositoriesRoutes } from "./repositories/routes.ts";
 import { schedulesRoutes, withSchedulePush } from "./schedules/routes.ts";
 import { jobsRoutes } from "./jobs/routes.ts";
 import { metricsRoutes } from "./metrics/routes.ts";
-import { parseOrThrow } from "./http/validate.ts";
+import { parseOrThrow } from "./validation.ts";
 import { notifyRoutes } from "./notify/routes.ts";
 import type { Logger } from "./log.ts";
 import type { Services } from "./services.ts";

@@ -10,7 +10,7 @@ import type { AlertRule } from "../contract/alerts.ts";
 import { NotFoundError } from "../errors.ts";
 import { route } from "../http/route.ts";
 import type { Route } from "../http/route.ts";
-import { parseOrThrow } from "../http/validate.ts";
+import { parseOrThrow } from "../validation.ts";
 import type { AlertsService } from "./service.ts";
 
 const ALERT_ID = /^alr_[0-9a-z]{26}$/;

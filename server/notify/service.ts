@@ -16,7 +16,7 @@ import type {
   UpdateChannel,
 } from "../contract/notify.ts";
 import { NotFoundError, ValidationError } from "../errors.ts";
-import { parseOrThrow } from "../http/validate.ts";
+import { parseOrThrow } from "../validation.ts";
 import { newId } from "../ids.ts";
 import { createEnqueuer, newDelivery } from "./enqueue.ts";
 import type { Target } from "./enqueue.ts";

@@ -5,7 +5,6 @@
  */
 import assert from "node:assert/strict";
 import { readFile, writeFile } from "node:fs/promises";
-import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { testSecret } from "../helpers/log_capture.ts";
 import { writeTree } from "../tools/tree.ts";
@@ -114,7 +113,13 @@ Deno.test("SIGKILL mid-job: the next start reports agent_restarted; unlock clear
     await child.stdout.cancel();
     // restic judges a lock stale only once its process is gone from the process table; a killed
     // tool stays there as a zombie until it is reaped, which a busy machine can delay.
-    await f.waitFor(() => kids.every((pid) => !existsSync(`/proc/${pid}`)), 30_000);
+    for (const pid of kids) {
+      const deadline = Date.now() + 30_000;
+      while (await inProcessTable(pid)) {
+        assert.ok(Date.now() < deadline, `restic (pid ${pid}) is still in the process table`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
     assert.ok(
       !f.outbox.take(100_000).some((r) => r.kind === "job.finished" && r.jobId === "p_killed"),
     );
@@ -151,3 +156,9 @@ Deno.test("SIGKILL mid-job: the next start reports agent_restarted; unlock clear
     assert.deepEqual(after.result, { locks: [] });
   });
 });
+
+/** Whether `pid` is still in the process table (running, or a zombie not yet reaped). */
+async function inProcessTable(pid: number): Promise<boolean> {
+  const ps = await new Deno.Command("ps", { args: ["-p", String(pid)], stdout: "null" }).output();
+  return ps.code === 0;
+}

@@ -38,9 +38,6 @@ export interface DrillDutyRow {
   lastOkAt: number | null;
 }
 
-/** drills' subject key: "hst_…/pln_…" or, for a drill without a plan, "hst_…/rep_…". */
-const SUBJECT = sql`d.host_id || '/' || COALESCE(d.plan_id, d.repository_id)`;
-
 export function createDrillRuleQueries(db: Db) {
   return {
     /**

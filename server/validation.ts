@@ -3,7 +3,7 @@
  * repeating the rejected value (it may be a secret typed into the wrong field).
  */
 import * as v from "valibot";
-import { ValidationError } from "../errors.ts";
+import { ValidationError } from "./errors.ts";
 
 function describe(issue: v.BaseIssue<unknown>): { field: string; problem: string } {
   const path = (issue.path ?? []).map((p) => String(p.key));
