@@ -57,8 +57,9 @@ export async function createApplianceSet(
     /** Pins the peers a hello vouches for with the current appliance's signature. */
     async learn(hello: HelloResponse): Promise<void> {
       let added = false;
-      for (const peer of hello.peers ?? []) {
-        if (hello.appliancePublicKey !== enrollment.appliancePublicKey) continue;
+      // Only a hello from the pinned key can vouch (its signature is checked against that key).
+      const vouched = hello.appliancePublicKey === enrollment.appliancePublicKey;
+      for (const peer of vouched ? hello.peers ?? [] : []) {
         const { signature, ...unsigned } = peer;
         const ok = await verifySignature(enrollment.appliancePublicKey, signature, {
           context: SIGN_CONTEXT.peer,
@@ -68,12 +69,7 @@ export async function createApplianceSet(
           opts.log("warn", "a peer appliance in the hello is not vouched for by the pinned key");
           continue;
         }
-        const next: Known = {
-          server: peer.url,
-          applianceId: peer.applianceId,
-          appliancePublicKey: peer.appliancePublicKey,
-          applianceFingerprint: peer.applianceFingerprint,
-        };
+        const next = pick({ ...unsigned, server: peer.url });
         const prev = known.get(peer.applianceId);
         if (prev && JSON.stringify(pick(prev)) === JSON.stringify(next)) continue;
         known.set(peer.applianceId, next);

@@ -13,19 +13,20 @@ interface Rule {
 }
 
 const DB_PACKAGES = /^(kysely|libsql|@libsql\/client)(\/|$)/;
+/** repo.ts, or a part's own <part>_repo.ts. */
+const REPO_FILE = /\/([a-z0-9]+_)*repo\.ts$/;
 
 const rules: Rule[] = [
   {
     applies: (f) =>
-      f.startsWith("server/") && !/\/([a-z0-9]+_)*repo\.ts$/.test(f) &&
-      !f.startsWith("server/db/") &&
+      f.startsWith("server/") && !REPO_FILE.test(f) && !f.startsWith("server/db/") &&
       !f.endsWith("_test.ts"),
     forbidden: DB_PACKAGES,
     why: "only repo files (repo.ts, <part>_repo.ts) and server/db/ may import Kysely or a driver",
   },
   {
     applies: (f) => /^server\/.*\/routes\.ts$/.test(f),
-    forbidden: /(\/([a-z0-9]+_)*repo\.ts$|\/db\/)/,
+    forbidden: new RegExp(`${REPO_FILE.source}|\\/db\\/`),
     why: "routes call services, never repos or the database",
   },
   {

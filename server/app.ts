@@ -46,7 +46,7 @@ import { tokensRoutes } from "./tokens/routes.ts";
 import { replicationRoutes } from "./replication/routes.ts";
 import type { ReplicationService } from "./replication/service.ts";
 import { usersRoutes } from "./users/routes.ts";
-import { tokenPrincipal } from "./http/token_only.ts";
+import { bearerSecret, tokenPrincipal } from "./http/token_only.ts";
 
 export interface AppDeps {
   config:
@@ -200,8 +200,8 @@ export function createApp(deps: AppDeps) {
     const auth = c.req.header("authorization");
     let principal: Principal | null = null;
     if (auth !== undefined) {
-      const m = /^Bearer\s+(\S+)$/i.exec(auth);
-      principal = m ? await services.tokens.resolveBearer(m[1]) : null;
+      const secret = bearerSecret(auth);
+      principal = secret ? await services.tokens.resolveBearer(secret) : null;
       if (!principal) throw new UnauthenticatedError("The API token is not valid or was revoked");
     } else {
       const cookie = getCookie(c, SESSION_COOKIE);

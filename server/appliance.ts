@@ -147,16 +147,20 @@ export async function startAppliance(
       log.error("notifier start failed", { error: err })
     );
   };
+  // In this order: a tick under way may still hand the notifier an alert.
+  const stopPrimaryWork = async () => {
+    await services.alertEngine.stop();
+    await services.drillScheduler.stop();
+    await services.schedulePush.stop();
+    await services.notify.stop();
+  };
   if (isPrimary()) await startPrimaryWork();
 
   onRoleChange = (role, e) => {
     if (role === "standby") {
-      void Promise.all([
-        services.alertEngine.stop(),
-        services.drillScheduler.stop(),
-        services.schedulePush.stop(),
-        services.notify.stop(),
-      ]).catch((err) => log.warn("stopping a fenced primary's work failed", { error: err }));
+      void stopPrimaryWork().catch((err) =>
+        log.warn("stopping a fenced primary's work failed", { error: err })
+      );
       return;
     }
     void services.audit.record({ type: "user", id: null, name: e.by, ip: null }, {
@@ -182,10 +186,7 @@ export async function startAppliance(
     stop() {
       stopping ??= (async () => {
         clearInterval(sweep);
-        await services.alertEngine.stop();
-        await services.drillScheduler.stop();
-        await services.schedulePush.stop();
-        await services.notify.stop();
+        await stopPrimaryWork();
         services.agentChannel.closeWaiters(); // parked long-polls answer now, not in 30 s
         services.jobs.closeStreams(); // open job streams end, or shutdown would wait for them
         await replication.close(); // the standby loop and parked long-polls end first

@@ -46,6 +46,7 @@ export class ConfigError extends Error {
   }
 }
 
+const HTTP_URL = v.pipe(v.string(), v.url(), v.regex(/^https?:\/\//));
 const LISTEN = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.\-]+):(\d{1,5})$/;
 const CIDR = /^([0-9.]+|[0-9a-fA-F:]+)(\/\d{1,3})?$/;
 
@@ -112,7 +113,7 @@ export function readConfig(env: Record<string, string | undefined>): Config {
     env.CAIRN_LISTEN || (tls === "on" ? "0.0.0.0:8443" : "127.0.0.1:8080"),
   );
   const baseUrl = env.CAIRN_BASE_URL || null;
-  if (baseUrl !== null && !v.is(v.pipe(v.string(), v.url(), v.regex(/^https?:\/\//)), baseUrl)) {
+  if (baseUrl !== null && !v.is(HTTP_URL, baseUrl)) {
     throw new ConfigError("CAIRN_BASE_URL", "expected an http:// or https:// URL");
   }
   const trustedProxies = list(env.CAIRN_TRUSTED_PROXIES);
@@ -129,9 +130,7 @@ export function readConfig(env: Record<string, string | undefined>): Config {
     throw new ConfigError("CAIRN_ADMIN_PASSWORD", "must be at least 10 characters");
   }
   const standbyOf = env.CAIRN_STANDBY_OF || null;
-  if (
-    standbyOf !== null && !v.is(v.pipe(v.string(), v.url(), v.regex(/^https?:\/\//)), standbyOf)
-  ) {
+  if (standbyOf !== null && !v.is(HTTP_URL, standbyOf)) {
     throw new ConfigError("CAIRN_STANDBY_OF", "expected the primary's http:// or https:// URL");
   }
   return {

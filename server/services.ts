@@ -52,7 +52,8 @@ import { createPlansRepo } from "./plans/repo.ts";
 import { createPlansService } from "./plans/service.ts";
 import { createRestoresRepo } from "./restores/repo.ts";
 import { createRestoresService } from "./restores/service.ts";
-import { adoptScheduled, createAdoptRepo } from "./schedules/adopt.ts";
+import { adoptScheduled } from "./schedules/adopt.ts";
+import { createAdoptRepo } from "./schedules/adopt_repo.ts";
 import { createSchedulePush } from "./schedules/push.ts";
 import { createSchedulesRepo } from "./schedules/repo.ts";
 import { createSchedulesService } from "./schedules/service.ts";
@@ -134,6 +135,7 @@ export function createServices(deps: {
   const hostsRepo = createHostsRepo(db);
   const schedulesRepo = createSchedulesRepo(db);
   const adoptRepo = createAdoptRepo(db);
+  const jobsRepo = createJobsRepo(db);
   // The channel calls back into jobs (job reports) and jobs queue commands on the channel.
   let jobsRef: JobsService | null = null;
   const agentChannel = createAgentChannelService({
@@ -163,7 +165,7 @@ export function createServices(deps: {
     onListingReplaced: (repositoryId) => indexRef?.dropMissingLater(repositoryId),
   });
   const jobs = jobsRef = createJobsService({
-    repo: createJobsRepo(db),
+    repo: jobsRepo,
     snapshots,
     audit,
     clock,
@@ -218,7 +220,7 @@ export function createServices(deps: {
   const restores = createRestoresService({ repo: createRestoresRepo(db), jobs, audit, clock });
   const schedulePush = createSchedulePush({
     repo: schedulesRepo,
-    spec: { repo: createJobsRepo(db), secretBox, identity, now: () => clock.now() },
+    spec: { repo: jobsRepo, secretBox, identity, now: () => clock.now() },
     clock,
     queue: (actor, hostId, cmd) => agentChannel.queueCommand(actor, hostId, cmd),
     log: deps.log,

@@ -8,7 +8,7 @@
  */
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { mkdir, mkdtemp, open, readdir, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { JobView } from "../server/contract/backups.ts";
@@ -16,6 +16,7 @@ import type { DrillResult, LastVerifiedView } from "../server/contract/drills.ts
 import { waitFor } from "./agents/procs.ts";
 import { type BackupRig, startBackupRig } from "./e2e/backup_rig.ts";
 import { testSecret } from "./helpers/log_capture.ts";
+import { damageFiles } from "./tools/tree.ts";
 
 const FILES = 10;
 
@@ -44,18 +45,6 @@ async function indexJobsDone(rig: BackupRig, repositoryId: string) {
 }
 
 /** Overwrites bytes in the middle of every file under `dir` (the repository's data). */
-async function damage(dir: string) {
-  for (const e of await readdir(dir, { withFileTypes: true, recursive: true })) {
-    if (!e.isFile()) continue;
-    const path = join(e.parentPath, e.name);
-    const size = (await stat(path)).size;
-    if (size < 64) continue;
-    const f = await open(path, "r+");
-    await f.write(randomBytes(Math.min(4096, size >> 2)), 0, undefined, size >> 1);
-    await f.close();
-  }
-}
-
 async function drill(rig: BackupRig, body: Record<string, unknown>) {
   const { jobs } = await rig.api<{ jobs: JobView[] }>("POST", "/api/drills", body);
   return (await rig.finish(jobs[0].id, 120_000)).job;
@@ -120,7 +109,7 @@ async function scenario(engine: "restic" | "borg") {
         `(${Math.round(r.throughput / 1024)} KiB/s)`,
     );
 
-    await damage(join(repoDir, "data"));
+    await damageFiles(join(repoDir, "data"));
     const bad = await drill(rig, { hostId, planId: plan.id, sampleSize: 50 });
     assert.equal(bad.status, "failed", `${bad.message} ${bad.tail}`);
     assert.match(bad.message ?? "", /\d+ of 11 files did not match the snapshot/);

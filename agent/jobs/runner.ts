@@ -268,7 +268,8 @@ function specProblem(spec: JobSpec): string | null {
   return null;
 }
 
-function issueText(issues: v.BaseIssue<unknown>[]): string {
+/** The first issue, as "path message". */
+export function issueText(issues: v.BaseIssue<unknown>[]): string {
   const first = issues[0];
   const path = first.path?.map((p) => String(p.key)).join(".");
   return path ? `${path} ${first.message}` : first.message;

@@ -40,8 +40,13 @@ export function lendingChunks<S extends ByteSink>(sink: S): S {
   return Object.assign(sink, { [LENT]: true });
 }
 
-/** Whether `sink` was marked with `lendingChunks()` (a wrapper passes the mark on). */
-export const lendsChunks = (sink: ByteSink | undefined): boolean => !!sink && LENT in sink;
+/** Whether `sink` was marked with `lendingChunks()`. */
+const lendsChunks = (sink: ByteSink | undefined): boolean => !!sink && LENT in sink;
+
+/** `wrapper`, a sink that passes each chunk on to `sink` uncopied, marked as `sink` is. */
+export function wrapByteSink<S extends ByteSink>(sink: ByteSink, wrapper: S): S {
+  return lendsChunks(sink) ? lendingChunks(wrapper) : wrapper;
+}
 
 /** How much one read of a lent stdout asks for (a pipe holds 64 KiB unless enlarged). */
 const LENT_READ_BYTES = 256 * 1024;

@@ -97,21 +97,6 @@ export async function openRawPost(
   };
 }
 
-/** The old pull-style call: the whole of `body` as one request. */
-export async function rawPost(
-  url: string,
-  o: { headers: Record<string, string>; body: ReadableStream<Uint8Array>; signal: AbortSignal },
-): Promise<RawResponse> {
-  const up = await openRawPost(url, o);
-  try {
-    for await (const chunk of o.body) await up.write(chunk);
-  } catch (err) {
-    up.abort();
-    throw err;
-  }
-  return await up.end();
-}
-
 /**
  * How long the appliance may take to answer once the whole body is sent. The answer only
  * confirms the byte count; an agent must never wait on it forever, or one lost answer would hold

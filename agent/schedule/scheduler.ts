@@ -22,6 +22,8 @@ import {
   ScheduleDocumentSchema,
   type ScheduleEntry,
 } from "../../server/contract/schedules.ts";
+import { failed } from "../jobs/outcome.ts";
+import { issueText } from "../jobs/runner.ts";
 import type { LogFn } from "../log.ts";
 import { createUlidFactory } from "../ulid.ts";
 import { decide, type Decision, type NextRunAfter } from "./decide.ts";
@@ -196,7 +198,8 @@ export function createScheduler(deps: SchedulerDeps) {
     } catch (err) {
       const message = (err instanceof Error ? err.message : String(err)).slice(0, 2000);
       deps.log("warn", "a scheduled run could not be queued", { jobId: p.jobId, error: message });
-      deps.outbox.add([{ kind: "job.finished", jobId: p.jobId, body: invalid(message) }]);
+      const finished = { ...failed("invalid", message), durationMs: 0 };
+      deps.outbox.add([{ kind: "job.finished", jobId: p.jobId, body: finished }]);
     }
     await record(state, { pending: null });
   }
@@ -285,11 +288,7 @@ export function createScheduler(deps: SchedulerDeps) {
     async put(args: unknown) {
       const parsed = v.safeParse(ScheduleDocumentSchema, args);
       if (!parsed.success) {
-        const first = parsed.issues[0];
-        const path = first.path?.map((p) => String(p.key)).join(".");
-        throw new Error(
-          `The schedule document is invalid: ${path ? `${path} ` : ""}${first.message}`,
-        );
+        throw new Error(`The schedule document is invalid: ${issueText(parsed.issues)}`);
       }
       const next = parsed.output;
       if (next.hostId !== deps.hostId) throw new Error("The schedule document is for another host");
@@ -320,16 +319,5 @@ function logFields(entry: ScheduleEntry, d: Exclude<Decision, { action: "wait" }
     kind: entry.kind,
     scheduledFor: new Date(d.scheduledFor).toISOString(),
     ...(d.action === "skip" ? { reason: d.reason } : { catchUp: d.catchUp }),
-  };
-}
-
-function invalid(message: string) {
-  return {
-    status: "failed",
-    exitCode: null,
-    message,
-    failureCode: "invalid",
-    tail: "",
-    durationMs: 0,
   };
 }

@@ -8,15 +8,11 @@
  *
  *   deno run -A scripts/bench/drill_rules.ts
  */
-import Database from "libsql";
-import { existsSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { createDrillRuleQueries } from "../../server/alerts/rules/drill_repo.ts";
 import { openDb } from "../../server/db/connect.ts";
 import { defaultMigrationsDir, loadMigrations, migrate } from "../../server/db/migrate.ts";
 import { newId } from "../../server/ids.ts";
+import { benchDbFile, openSeeder, summary } from "./seed_db.ts";
 
 const HOSTS = Number(Deno.env.get("CAIRN_BENCH_HOSTS") ?? 1000);
 const DAYS = 365;
@@ -24,50 +20,10 @@ const RUNS = 30;
 const DAY = 86_400_000;
 const now = Date.UTC(2026, 10, 1, 12);
 
-const dir = await mkdtemp(join(tmpdir(), "cairn-bench-drills-"));
-/** CAIRN_BENCH_DB names a seeded file to reuse (it is kept); by default a fresh one is made. */
-const kept = Deno.env.get("CAIRN_BENCH_DB");
-const file = kept ?? join(dir, "cairn.db");
+const { file, fresh, dispose } = await benchDbFile("cairn-bench-drills-");
 
 function seed() {
-  const raw = new Database(file);
-  raw.exec("PRAGMA journal_mode = WAL");
-  const ins = (table: string, cols: string[]) =>
-    raw.prepare(
-      `INSERT INTO ${table} (${cols.join(",")}) VALUES (${cols.map(() => "?").join(",")})`,
-    );
-  const host = ins("hosts", [
-    "id",
-    "name",
-    "public_key",
-    "box_public_key",
-    "fingerprint",
-    "state",
-    "enrolled_ip",
-    "protocol_version",
-    "created_at",
-    "updated_at",
-  ]);
-  const repo = ins("repositories", [
-    "id",
-    "name",
-    "engine",
-    "location",
-    "passphrase_sealed",
-    "created_by",
-    "created_at",
-    "updated_at",
-  ]);
-  const plan = ins("plans", [
-    "id",
-    "name",
-    "repository_id",
-    "target_host_id",
-    "sources",
-    "created_by",
-    "created_at",
-    "updated_at",
-  ]);
+  const { raw, ins, job, addHost, addRepository, addPlan } = openSeeder(file);
   const sched = ins("drill_schedules", [
     "id",
     "scope",
@@ -80,19 +36,6 @@ function seed() {
     "created_by",
     "created_at",
     "updated_at",
-  ]);
-  const job = ins("jobs", [
-    "id",
-    "host_id",
-    "repository_id",
-    "plan_id",
-    "kind",
-    "exclusive",
-    "status",
-    "created_by",
-    "created_at",
-    "started_at",
-    "finished_at",
   ]);
   const drill = ins("drills", [
     "job_id",
@@ -109,55 +52,26 @@ function seed() {
   ]);
   const start = now - (DAYS + 1) * DAY;
   raw.exec("BEGIN");
-  const rid = newId("rep", start);
-  repo.run(rid, "main", "restic", "{}", "sb1:x", "admin", start, start);
+  const rid = addRepository("main", start);
   for (let h = 0; h < HOSTS; h++) {
-    const hid = newId("hst", start);
-    const key = `k${h}`.padEnd(44, "=");
-    host.run(
-      hid,
-      `host-${h}`,
-      key,
-      key,
-      h.toString(16).padStart(64, "0"),
-      "approved",
-      "10.0.0.1",
-      1,
+    const hid = addHost(h, start);
+    const pid = addPlan({ name: `plan-${h}`, repositoryId: rid, hostId: hid, at: start });
+    const rule = '{"type":"daily","at":"03:00"}';
+    // Half the schedules cover the plan, the other half the host.
+    const [scope, planId, hostId] = h % 2 === 0 ? ["plan", pid, null] : ["host", null, hid];
+    sched.run(
+      newId("drs", start),
+      scope,
+      planId,
+      hostId,
+      rule,
+      "0 3 * * *",
+      "UTC",
+      20,
+      "a",
       start,
       start,
     );
-    const pid = newId("pln", start);
-    plan.run(pid, `plan-${h}`, rid, hid, '["/data"]', "admin", start, start);
-    const rule = '{"type":"daily","at":"03:00"}';
-    if (h % 2 === 0) {
-      sched.run(
-        newId("drs", start),
-        "plan",
-        pid,
-        null,
-        rule,
-        "0 3 * * *",
-        "UTC",
-        20,
-        "a",
-        start,
-        start,
-      );
-    } else {
-      sched.run(
-        newId("drs", start),
-        "host",
-        null,
-        hid,
-        rule,
-        "0 3 * * *",
-        "UTC",
-        20,
-        "a",
-        start,
-        start,
-      );
-    }
     for (let d = 0; d < DAYS; d++) {
       const at = start + d * DAY + 3 * 3600_000;
       const failed = d === DAYS - 1 && h % 20 === 3;
@@ -171,12 +85,6 @@ function seed() {
   raw.close();
 }
 
-function stats(ms: number[]) {
-  const s = [...ms].sort((a, b) => a - b);
-  const at = (p: number) => s[Math.min(s.length - 1, Math.floor(p * s.length))].toFixed(1);
-  return `p50 ${at(0.5)} ms, p95 ${at(0.95)} ms, max ${s[s.length - 1].toFixed(1)} ms`;
-}
-
 async function time(fn: () => Promise<unknown>): Promise<number[]> {
   const out: number[] = [];
   for (let i = 0; i < RUNS; i++) {
@@ -188,7 +96,7 @@ async function time(fn: () => Promise<unknown>): Promise<number[]> {
 }
 
 try {
-  if (!kept || !existsSync(kept)) {
+  if (fresh) {
     await migrate(file, await loadMigrations(defaultMigrationsDir()));
     const t0 = performance.now();
     seed();
@@ -206,10 +114,10 @@ try {
     q.latestDrills({ since: now - 10 * 60_000, jobIds: [], subjects: open })
   );
   const duties = await time(() => q.drillDuties(now));
-  console.log(`drill_failed, a job ended: ${stats(jobEnd)}`);
-  console.log(`drill_failed, a tick:      ${stats(tick)}`);
-  console.log(`drill_overdue (${(await q.drillDuties(now)).length} duties): ${stats(duties)}`);
+  console.log(`drill_failed, a job ended: ${summary(jobEnd)}`);
+  console.log(`drill_failed, a tick:      ${summary(tick)}`);
+  console.log(`drill_overdue (${(await q.drillDuties(now)).length} duties): ${summary(duties)}`);
   close();
 } finally {
-  if (!kept) await rm(dir, { recursive: true, force: true });
+  await dispose();
 }

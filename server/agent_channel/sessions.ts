@@ -2,7 +2,8 @@
  * Agent authentication by challenge-response. The agent asks for a nonce (32 random bytes,
  * single use, 60 s) and sends its own; the appliance signs both, which proves to the agent that
  * it talks to the appliance it pinned. The agent then signs (appliance id, its key, the nonce)
- * and gets a session token that lives 15 minutes; the database keeps only its SHA-256 (with the appliance key).
+ * and gets a session token that lives 15 minutes; the database keeps only its SHA-256 (with the
+ * appliance key).
  *
  * Failures (unknown key, missing, expired or replayed nonce, bad signature, a connection from
  * outside the host's IP lock) count against the key and the address: ten within an hour lock

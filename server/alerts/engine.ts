@@ -31,6 +31,7 @@ import { drillFailedRule, drillOverdueRule } from "./rules/drill_rules.ts";
 import type { RuleQueries } from "./rules/repo.ts";
 import { standbyLagRule } from "./rules/standby_rule.ts";
 import type { Finding, RuleEvaluator, StandbyFactsSource } from "./rules/types.ts";
+import { createSerial, createTicker } from "../ticker.ts";
 
 export const TICK_MS = 30_000;
 
@@ -93,19 +94,12 @@ export function createAlertEngine(deps: {
 }) {
   const { repo, queries, clock } = deps;
   const listeners: AlertListener[] = [];
-  let chain: Promise<unknown> = Promise.resolve();
+  const queue = createSerial();
+  const serial = queue.run;
   let lastLookAt: number | null = null;
-  let timer: ReturnType<typeof setInterval> | null = null;
-  let tickQueued = false;
   const lastJudged = new Map<AlertRule, number>();
   const pendingJobs = new Set<string>();
   let jobsQueued = false;
-
-  function serial<T>(fn: () => Promise<T>): Promise<T> {
-    const p = chain.then(fn);
-    chain = p.catch(() => undefined);
-    return p;
-  }
 
   function plan(
     rule: AlertRule,
@@ -201,6 +195,11 @@ export function createAlertEngine(deps: {
   function logFailure(what: string) {
     return (err: unknown) => deps.log?.error(`alert ${what} failed`, { error: err });
   }
+  const ticker = createTicker({
+    serial: queue,
+    tick: () => evaluate(),
+    onError: (err, first) => logFailure(first ? "first tick" : "tick")(err),
+  });
 
   return {
     /** Judges every rule now (a tick); resolves after the writes and events. */
@@ -211,7 +210,7 @@ export function createAlertEngine(deps: {
     /** A job ended: its rules are judged again at once (ends coalesce into one evaluation). */
     jobEnded(jobId: string): Promise<void> {
       pendingJobs.add(jobId);
-      if (jobsQueued) return chain.then(() => undefined);
+      if (jobsQueued) return queue.idle().then(() => undefined);
       jobsQueued = true;
       return serial(async () => {
         jobsQueued = false;
@@ -244,22 +243,9 @@ export function createAlertEngine(deps: {
     },
 
     /** Ticks every TICK_MS until stop(); a tick still running is not queued twice. */
-    start(tickMs = TICK_MS) {
-      if (timer) return;
-      timer = setInterval(() => {
-        if (tickQueued) return;
-        tickQueued = true;
-        serial(() => evaluate()).catch(logFailure("tick")).finally(() => (tickQueued = false));
-      }, tickMs);
-      serial(() => evaluate()).catch(logFailure("first tick"));
-    },
-
+    start: (tickMs = TICK_MS) => ticker.start(tickMs),
     /** Stops ticking and waits for the evaluation under way. */
-    async stop() {
-      if (timer) clearInterval(timer);
-      timer = null;
-      await chain;
-    },
+    stop: () => ticker.stop(),
   };
 }
 

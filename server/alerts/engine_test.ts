@@ -28,20 +28,23 @@ async function setup() {
   await seen(t.db, host, at);
   const plan = await addPlan(t.db, { name: "nightly", repositoryId: repo, hostId: host, at });
   const open = async () => (await t.services.alerts.list({ state: "active", limit: 200 })).alerts;
-  return { t, clock, events, repo, host, plan, open, engine: t.services.alertEngine };
+  /** A job of web-1's nightly plan that ends now. */
+  const job = (status: string, extra: { message?: string } = {}) =>
+    addJob(t.db, {
+      hostId: host,
+      repositoryId: repo,
+      planId: plan,
+      status,
+      at: clock.now(),
+      ...extra,
+    });
+  return { t, clock, events, repo, host, plan, open, job, engine: t.services.alertEngine };
 }
 
 Deno.test("job_failed opens at once when a job ends, counts repeats, resolves on a later success", async () => {
   const s = await setup();
   try {
-    const j1 = await addJob(s.t.db, {
-      hostId: s.host,
-      repositoryId: s.repo,
-      planId: s.plan,
-      status: "failed",
-      at: s.clock.now(),
-      message: "the repository is locked",
-    });
+    const j1 = await s.job("failed", { message: "the repository is locked" });
     await s.engine.jobEnded(j1);
     let open = await s.open();
     assert.equal(open.length, 1);
@@ -54,13 +57,7 @@ Deno.test("job_failed opens at once when a job ends, counts repeats, resolves on
     assert.deepEqual(s.events.map((e) => [e.type, e.alert.rule]), [["opened", "job_failed"]]);
 
     s.clock.advance(60_000);
-    const j2 = await addJob(s.t.db, {
-      hostId: s.host,
-      repositoryId: s.repo,
-      planId: s.plan,
-      status: "failed",
-      at: s.clock.now(),
-    });
+    const j2 = await s.job("failed");
     await s.engine.jobEnded(j2);
     open = await s.open();
     assert.equal(open.length, 1, "one open alert per rule and subject");
@@ -77,13 +74,7 @@ Deno.test("job_failed opens at once when a job ends, counts repeats, resolves on
     );
 
     s.clock.advance(60_000);
-    const ok = await addJob(s.t.db, {
-      hostId: s.host,
-      repositoryId: s.repo,
-      planId: s.plan,
-      status: "ok",
-      at: s.clock.now(),
-    });
+    const ok = await s.job("ok");
     await s.engine.jobEnded(ok);
     assert.equal((await s.open()).length, 0);
     assert.deepEqual(s.events.map((e) => e.type), ["opened", "resolved"]);
@@ -99,13 +90,7 @@ Deno.test("failures_in_row opens at the third failure and resolves on a success"
   try {
     const fail = async () => {
       s.clock.advance(60_000);
-      const id = await addJob(s.t.db, {
-        hostId: s.host,
-        repositoryId: s.repo,
-        planId: s.plan,
-        status: "failed",
-        at: s.clock.now(),
-      });
+      const id = await s.job("failed");
       await s.engine.jobEnded(id);
     };
     await fail();
@@ -117,15 +102,7 @@ Deno.test("failures_in_row opens at the third failure and resolves on a success"
     assert.equal(run[0].severity, "critical");
     assert.match(run[0].title, /^3 backups in a row failed on web-1$/);
     s.clock.advance(60_000);
-    await s.engine.jobEnded(
-      await addJob(s.t.db, {
-        hostId: s.host,
-        repositoryId: s.repo,
-        planId: s.plan,
-        status: "warning",
-        at: s.clock.now(),
-      }),
-    );
+    await s.engine.jobEnded(await s.job("warning"));
     assert.equal((await s.open()).length, 0);
   } finally {
     await s.t.close();
@@ -154,13 +131,7 @@ Deno.test("backup_stale follows the schedule's interval; paused plans and disabl
       hostId: s.host,
       at: s.clock.now(),
     });
-    await addJob(s.t.db, {
-      hostId: s.host,
-      repositoryId: s.repo,
-      planId: s.plan,
-      status: "ok",
-      at: s.clock.now(),
-    });
+    await s.job("ok");
     await addJob(s.t.db, {
       hostId: laptop,
       repositoryId: s.repo,

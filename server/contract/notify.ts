@@ -14,7 +14,7 @@
  * when absent.
  */
 import * as v from "valibot";
-import { ALERT_RULES, ALERT_SEVERITIES } from "./alerts.ts";
+import { ALERT_RULES, ALERT_SEVERITIES, AlertRuleSchema, AlertSeveritySchema } from "./alerts.ts";
 import type { AlertRule, AlertSeverity } from "./alerts.ts";
 
 export const CHANNEL_KINDS = ["ntfy", "webhook", "smtp", "gotify", "discord", "slack"] as const;
@@ -39,12 +39,8 @@ const Text = (max: number) =>
     v.minLength(1, "must not be empty"),
     v.maxLength(max, `must be at most ${max} characters`),
   );
-const Secret = (max: number) =>
-  v.pipe(
-    v.string("must be a string"),
-    v.minLength(1, "must not be empty"),
-    v.maxLength(max, `must be at most ${max} characters`),
-  );
+/** A secret is checked as any other text; only where it goes differs. */
+const Secret = Text;
 
 /** An absolute http:// or https:// URL; anything else (file:, javascript:, ftp:) is refused. */
 export const HttpUrlSchema = v.pipe(
@@ -153,11 +149,11 @@ export const CHANNEL_SCHEMAS = {
 } as const;
 
 const Rules = v.pipe(
-  v.array(v.picklist(ALERT_RULES, "must be an alert rule"), "must be a list of alert rules"),
+  v.array(AlertRuleSchema, "must be a list of alert rules"),
   v.maxLength(ALERT_RULES.length),
 );
 const Severities = v.pipe(
-  v.array(v.picklist(ALERT_SEVERITIES, "must be critical, warning or info")),
+  v.array(AlertSeveritySchema),
   v.minLength(1, "must name at least one severity"),
   v.maxLength(ALERT_SEVERITIES.length),
 );
@@ -178,7 +174,8 @@ const common = {
   events: v.optional(Events),
 };
 
-const withRequired = <S extends v.GenericSchema>(schema: S, keys: string[]) =>
+/** A kind's secrets with its required ones (CHANNEL_SCHEMAS) checked on create. */
+const withRequired = <S extends v.GenericSchema>(schema: S, keys: readonly string[]) =>
   v.pipe(
     schema,
     v.check(
@@ -210,19 +207,19 @@ export const CreateChannelSchema = v.variant("kind", [
     kind: v.literal("gotify"),
     ...common,
     config: GotifyConfigSchema,
-    secrets: withRequired(GotifySecretsSchema, ["appToken"]),
+    secrets: withRequired(GotifySecretsSchema, CHANNEL_SCHEMAS.gotify.required),
   }),
   v.strictObject({
     kind: v.literal("discord"),
     ...common,
     config: v.optional(EmptyConfigSchema),
-    secrets: withRequired(WebhookUrlSecretsSchema, ["webhookUrl"]),
+    secrets: withRequired(WebhookUrlSecretsSchema, CHANNEL_SCHEMAS.discord.required),
   }),
   v.strictObject({
     kind: v.literal("slack"),
     ...common,
     config: v.optional(EmptyConfigSchema),
-    secrets: withRequired(WebhookUrlSecretsSchema, ["webhookUrl"]),
+    secrets: withRequired(WebhookUrlSecretsSchema, CHANNEL_SCHEMAS.slack.required),
   }),
 ], "must be a channel kind (ntfy, webhook, smtp, gotify, discord or slack)");
 export type CreateChannel = v.InferOutput<typeof CreateChannelSchema>;
@@ -316,6 +313,8 @@ const B64Url = (max: number) =>
     v.maxLength(max, `must be at most ${max} characters`),
   );
 
+const Label = v.pipe(v.string("must be a string"), v.trim(), v.maxLength(80));
+
 /**
  * `POST /api/push/subscriptions`: what PushSubscription.toJSON() gives, plus a label and the
  * lowest severity this device wants. The same endpoint again updates the row.
@@ -329,14 +328,14 @@ export const CreatePushSubscriptionSchema = v.strictObject({
     /** The 16-byte auth secret. */
     auth: B64Url(64),
   }),
-  label: v.optional(v.pipe(v.string("must be a string"), v.trim(), v.maxLength(80))),
-  minSeverity: v.optional(v.picklist(ALERT_SEVERITIES, "must be critical, warning or info")),
+  label: v.optional(Label),
+  minSeverity: v.optional(AlertSeveritySchema),
 });
 export type CreatePushSubscription = v.InferOutput<typeof CreatePushSubscriptionSchema>;
 
 export const UpdatePushSubscriptionSchema = v.strictObject({
-  label: v.optional(v.pipe(v.string("must be a string"), v.trim(), v.maxLength(80))),
-  minSeverity: v.optional(v.picklist(ALERT_SEVERITIES, "must be critical, warning or info")),
+  label: v.optional(Label),
+  minSeverity: v.optional(AlertSeveritySchema),
 });
 export type UpdatePushSubscription = v.InferOutput<typeof UpdatePushSubscriptionSchema>;
 

@@ -20,6 +20,7 @@ import type { Logger } from "../log.ts";
 import type { ActiveDrillSchedule, DrillHost, DrillSchedulesRepo } from "./schedule_repo.ts";
 import { countFrom } from "./schedule_service.ts";
 import type { DrillsService } from "./service.ts";
+import { createSerial, createTicker } from "../ticker.ts";
 
 export const DRILL_TICK_MS = 30_000;
 export const SCHEDULE_ACTOR: Actor = { type: "system", id: null, name: "schedule", ip: null };
@@ -41,15 +42,7 @@ export function createDrillScheduler(deps: {
   log?: Logger;
 }) {
   const { repo, clock } = deps;
-  let chain: Promise<unknown> = Promise.resolve();
-  let timer: ReturnType<typeof setInterval> | null = null;
-  let ticking = false;
-
-  function serial<T>(fn: () => Promise<T>): Promise<T> {
-    const p = chain.then(fn);
-    chain = p.catch(() => undefined);
-    return p;
-  }
+  const serial = createSerial();
 
   function unreachable(h: DrillHost, now: number): string | null {
     if (h.state !== "approved") return "the host is not enrolled";
@@ -140,27 +133,19 @@ export function createDrillScheduler(deps: {
     return out;
   }
 
+  const ticker = createTicker({
+    serial,
+    tick,
+    onError: (err) => deps.log?.error("drill tick failed", { error: err }),
+  });
+
   return {
     /** Starts every drill whose run has come; tests call it with a moved clock. */
-    tick: () => serial(tick),
+    tick: () => serial.run(tick),
     /** Ticks every `tickMs` until stop(); a tick still running is not queued twice. */
-    start(tickMs = DRILL_TICK_MS) {
-      if (timer) return;
-      const once = () => {
-        if (ticking) return;
-        ticking = true;
-        serial(tick).catch((err) => deps.log?.error("drill tick failed", { error: err }))
-          .finally(() => (ticking = false));
-      };
-      timer = setInterval(once, tickMs);
-      once();
-    },
+    start: (tickMs = DRILL_TICK_MS) => ticker.start(tickMs),
     /** Stops ticking and waits for the tick under way. */
-    async stop() {
-      if (timer) clearInterval(timer);
-      timer = null;
-      await chain;
-    },
+    stop: () => ticker.stop(),
   };
 }
 

@@ -183,18 +183,22 @@ export function createDrillSchedulesRepo(db: Db) {
         .where("host_id", "=", hostId).orderBy("time", "desc").executeTakeFirst();
       return r?.repository_id;
     },
-    /** Names for the views: plans and hosts by id. */
+    /** What the views name: plans (with whether they run) and hosts by id. */
     async names(ids: { plans: string[]; hosts: string[] }) {
       const plans = ids.plans.length
-        ? await db.selectFrom("plans").select(["id", "name"]).where("id", "in", ids.plans)
-          .execute()
+        ? await db.selectFrom("plans").select(["id", "name", "enabled", "paused_until"])
+          .where("id", "in", ids.plans).execute()
         : [];
       const hosts = ids.hosts.length
         ? await db.selectFrom("hosts").select(["id", "name"]).where("id", "in", ids.hosts)
           .execute()
         : [];
       return {
-        plans: new Map(plans.map((p) => [p.id, p.name])),
+        plans: new Map(plans.map((p) => [p.id, {
+          name: p.name,
+          enabled: p.enabled === 1,
+          pausedUntil: p.paused_until ?? null,
+        }])),
         hosts: new Map(hosts.map((h) => [h.id, h.name])),
       };
     },

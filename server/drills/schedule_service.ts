@@ -68,14 +68,11 @@ export function createDrillSchedulesService(deps: {
       hosts: [...new Set(hostIds)],
     });
     const now = clock.now();
-    const paused = new Map<string, boolean>();
-    for (const s of list) {
-      if (!s.planId || paused.has(s.planId)) continue;
-      const p = await repo.findPlan(s.planId);
-      paused.set(s.planId, !p || !p.enabled || (p.pausedUntil !== null && p.pausedUntil > now));
-    }
     return list.map((s) => {
-      const active = s.enabled && !(s.planId && paused.get(s.planId));
+      const plan = s.planId ? names.plans.get(s.planId) : undefined;
+      const planIdle = s.planId !== null &&
+        (!plan || !plan.enabled || (plan.pausedUntil !== null && plan.pausedUntil > now));
+      const active = s.enabled && !planIdle;
       let next: number[] = [];
       try {
         next = active ? nextRuns(s.cron, s.timeZone, Math.max(now, countFrom(s)), 5) : [];
@@ -86,7 +83,7 @@ export function createDrillSchedulesService(deps: {
         id: s.id,
         scope: s.scope,
         planId: s.planId,
-        planName: s.planId ? names.plans.get(s.planId) ?? null : null,
+        planName: plan?.name ?? null,
         hostId: s.hostId,
         hostName: s.hostId ? names.hosts.get(s.hostId) ?? null : null,
         rule: s.rule,
@@ -108,12 +105,11 @@ export function createDrillSchedulesService(deps: {
     });
   }
 
-  async function checkTarget(targetHostId: string | null) {
-    if (targetHostId === null) return;
-    const t = await repo.findHost(targetHostId);
-    if (!t) throw new NotFoundError("Host", targetHostId);
-    if (t.state !== "approved") {
-      throw new ConflictError(`The host is not enrolled: ${t.name}`, "host_not_enrolled");
+  async function checkEnrolled(hostId: string) {
+    const h = await repo.findHost(hostId);
+    if (!h) throw new NotFoundError("Host", hostId);
+    if (h.state !== "approved") {
+      throw new ConflictError(`The host is not enrolled: ${h.name}`, "host_not_enrolled");
     }
   }
 
@@ -130,13 +126,7 @@ export function createDrillSchedulesService(deps: {
   }
 
   async function checkSubject(input: CreateDrillSchedule) {
-    if (input.hostId) {
-      const h = await repo.findHost(input.hostId);
-      if (!h) throw new NotFoundError("Host", input.hostId);
-      if (h.state !== "approved") {
-        throw new ConflictError(`The host is not enrolled: ${h.name}`, "host_not_enrolled");
-      }
-    }
+    if (input.hostId) await checkEnrolled(input.hostId);
     await checkPlanEnabled(input.planId ?? null, input.enabled);
     if (await repo.findBySubject(input)) {
       throw new ConflictError(
@@ -157,7 +147,7 @@ export function createDrillSchedulesService(deps: {
       const now = clock.now();
       const cron = cronOf(input.rule, input.timeZone, now);
       await checkSubject(input);
-      await checkTarget(input.targetHostId);
+      if (input.targetHostId) await checkEnrolled(input.targetHostId);
       const record: DrillScheduleRecord = {
         id: newId("drs", now),
         scope: input.planId ? "plan" : "host",
@@ -190,7 +180,7 @@ export function createDrillSchedulesService(deps: {
       const next: DrillScheduleRecord = { ...s, ...input, updatedAt: now };
       next.cron = cronOf(next.rule, next.timeZone, now);
       if (input.enabled === true) await checkPlanEnabled(s.planId, true);
-      if (input.targetHostId !== undefined) await checkTarget(input.targetHostId);
+      if (input.targetHostId) await checkEnrolled(input.targetHostId);
       await repo.update(id, next);
       await audit.record(actor, {
         action: "drill_schedule.updated",

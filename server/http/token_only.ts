@@ -11,14 +11,19 @@ export interface BearerResolver {
   resolveBearer(secret: string): Promise<Principal | null>;
 }
 
+/** The token secret in an `Authorization: Bearer …` header, or null. */
+export function bearerSecret(authorization: string | undefined): string | null {
+  return /^Bearer\s+(\S+)$/i.exec(authorization ?? "")?.[1] ?? null;
+}
+
 export async function tokenPrincipal(
   c: Context,
   tokens: BearerResolver,
   resolved: Principal | null,
 ): Promise<Principal> {
   if (resolved?.kind === "token") return resolved;
-  const m = /^Bearer\s+(\S+)$/i.exec(c.req.header("authorization") ?? "");
-  const principal = m ? await tokens.resolveBearer(m[1]) : null;
+  const secret = bearerSecret(c.req.header("authorization"));
+  const principal = secret ? await tokens.resolveBearer(secret) : null;
   if (principal?.kind === "token") return principal;
   c.header("www-authenticate", 'Bearer realm="cairn"');
   throw new UnauthenticatedError("This needs an API token: Authorization: Bearer <token>");

@@ -134,6 +134,10 @@ export function createNotifyService(deps: NotifyDeps) {
     return c;
   }
 
+  async function viewOf(c: ChannelRecord): Promise<ChannelView> {
+    return toChannelView(c, (await repo.listDeliveries({ channelId: c.id }, 1))[0]);
+  }
+
   const notifier: AlertListener & { enqueue: typeof enqueue } = {
     alertChanged(event) {
       enqueue(event).catch((err) =>
@@ -162,8 +166,7 @@ export function createNotifyService(deps: NotifyDeps) {
       return (await repo.listChannels()).map((c) => toChannelView(c, last.get(c.id)));
     },
     async getChannel(id: string): Promise<ChannelView> {
-      const c = await mustFindChannel(id);
-      return toChannelView(c, (await repo.listDeliveries({ channelId: id }, 1))[0]);
+      return viewOf(await mustFindChannel(id));
     },
     async createChannel(actor: Actor, body: CreateChannel): Promise<ChannelView> {
       const secrets = (body.secrets ?? {}) as Record<string, string>;
@@ -215,7 +218,7 @@ export function createNotifyService(deps: NotifyDeps) {
         target: { type: "channel", id },
         details: { fields: Object.keys(body), secretsSet: next.secretNames },
       });
-      return this.getChannel(id);
+      return viewOf(next);
     },
     async deleteChannel(actor: Actor, id: string): Promise<void> {
       if (!(await repo.deleteChannel(id))) throw new NotFoundError("Channel", id);

@@ -11,8 +11,8 @@ import type { Logger } from "../log.ts";
 import type { SendResult } from "./channels/http.ts";
 import type { AttemptOutcome, DeliveryRecord, NotifyRepo } from "./repo.ts";
 
-export const BACKOFF_MS = [30_000, 120_000, 600_000, 3_600_000];
-export const MAX_ATTEMPTS = 5;
+const BACKOFF_MS = [30_000, 120_000, 600_000, 3_600_000];
+const MAX_ATTEMPTS = 5;
 
 export interface WorkerOptions {
   repo: NotifyRepo;
@@ -28,7 +28,7 @@ export interface WorkerOptions {
 }
 
 /** What an attempt's result makes of the delivery row. */
-export function outcomeOf(d: DeliveryRecord, r: SendResult, now: number): AttemptOutcome {
+function outcomeOf(d: DeliveryRecord, r: SendResult, now: number): AttemptOutcome {
   const attempts = d.attempts + 1;
   if (r.ok) {
     return {
@@ -54,16 +54,17 @@ export function outcomeOf(d: DeliveryRecord, r: SendResult, now: number): Attemp
 }
 
 /** Runs `work` with a time limit that holds even when `work` ignores its signal. */
-export async function withTimeout(
+async function withTimeout(
   work: (signal: AbortSignal) => Promise<SendResult>,
   ms: number,
 ): Promise<SendResult> {
   const ctl = new AbortController();
+  const tooLate = `No answer within ${Math.round(ms / 1000)} s`;
   let timer: ReturnType<typeof setTimeout> | undefined;
   const late = new Promise<SendResult>((resolve) => {
     timer = setTimeout(() => {
       ctl.abort(new Error("time limit"));
-      resolve({ ok: false, status: null, reason: `No answer within ${Math.round(ms / 1000)} s` });
+      resolve({ ok: false, status: null, reason: tooLate });
     }, ms);
   });
   try {
@@ -72,9 +73,7 @@ export async function withTimeout(
         ok: false,
         status: null,
         // The error's own text may quote a URL or a body: only that it failed is kept.
-        reason: ctl.signal.aborted
-          ? `No answer within ${Math.round(ms / 1000)} s`
-          : "Sending failed",
+        reason: ctl.signal.aborted ? tooLate : "Sending failed",
       })),
       late,
     ]);
@@ -189,9 +188,6 @@ export function createDeliveryWorker(opts: WorkerOptions) {
         if ((await repo.dueDeliveries(clock.now(), 1)).length === 0) return;
       }
     },
-    inFlightCount: () => inFlight.size,
     runOne: (d: DeliveryRecord) => runOne(d),
   };
 }
-
-export type DeliveryWorker = ReturnType<typeof createDeliveryWorker>;

@@ -5,23 +5,26 @@
  * that primary's standby. An unreachable peer changes nothing: a primary whose standby is gone
  * keeps serving (docs/replication.md says what that means for a network split).
  */
+import type { PeerStatus } from "../contract/replication.ts";
 import type { Logger } from "../log.ts";
 import type { PeerClient } from "./client.ts";
 import type { SqlConn } from "./repo.ts";
 import { fence } from "./roles.ts";
+import { sleep } from "./sleep.ts";
 import { readState } from "./state.ts";
+import type { ReplicationState } from "./state.ts";
 
 export const PROBE_EVERY_MS = 2000;
+
+/** The peer's signed status says it was promoted past this appliance. */
+export function peerWasPromoted(peer: PeerStatus, s: ReplicationState): boolean {
+  return peer.applianceId === s.peerId && peer.role === "primary" && peer.epoch > s.epoch;
+}
 
 export function runProbeLoop(
   deps: { conn: SqlConn; client: PeerClient; now: () => number; log?: Logger; onFenced(): void },
   signal: AbortSignal,
 ): Promise<void> {
-  const sleep = (ms: number) =>
-    new Promise<void>((resolve) => {
-      const t = setTimeout(resolve, ms);
-      signal.addEventListener("abort", () => (clearTimeout(t), resolve()), { once: true });
-    });
   return (async () => {
     while (!signal.aborted) {
       const s = readState(deps.conn);
@@ -31,7 +34,7 @@ export function runProbeLoop(
           const peer = await deps.client.status(
             AbortSignal.any([signal, AbortSignal.timeout(5000)]),
           );
-          if (peer.applianceId === s.peerId && peer.role === "primary" && peer.epoch > s.epoch) {
+          if (peerWasPromoted(peer, s)) {
             fence(deps.conn, { primaryUrl: s.peerUrl, now: deps.now() });
             deps.onFenced();
             return;
@@ -42,7 +45,7 @@ export function runProbeLoop(
           });
         }
       }
-      await sleep(PROBE_EVERY_MS);
+      await sleep(PROBE_EVERY_MS, signal);
     }
   })();
 }

@@ -31,7 +31,8 @@ import type { ServeDeps } from "./primary.ts";
 import type { RekeyableBox } from "./rekeyable_box.ts";
 import type { SqlConn } from "./repo.ts";
 import { becomeStandbyOf, fence, promote, settleRoleTriggers } from "./roles.ts";
-import { runProbeLoop } from "./probe.ts";
+import { peerWasPromoted, runProbeLoop } from "./probe.ts";
+import { sleep } from "./sleep.ts";
 import { runStandbyLoop } from "./standby.ts";
 import type { Heard } from "./standby.ts";
 import { readState } from "./state.ts";
@@ -69,8 +70,7 @@ export function createReplicationService(deps: ReplicationDeps) {
   } else {
     settleRoleTriggers(conn, deps.migrations, deps.now());
   }
-  let role: ReplicationRole = readState(conn).role;
-  let primaryUrl = readState(conn).primaryUrl;
+  let { role, primaryUrl } = readState(conn);
   let heard: Heard | null = null;
   let selfUrl: string | null = deps.config.baseUrl;
   let loop: AbortController | null = null;
@@ -88,12 +88,7 @@ export function createReplicationService(deps: ReplicationDeps) {
   });
   // Writes come through every connection (triggers), so a parked long-poll looks at the log
   // head every 20 ms rather than waiting to be told.
-  const waitForChange = (ms: number, signal: AbortSignal) =>
-    new Promise<void>((resolve) => {
-      const done = () => (clearTimeout(t), resolve());
-      const t = setTimeout(done, Math.min(ms, 20));
-      signal.addEventListener("abort", done, { once: true });
-    });
+  const waitForChange = (ms: number, signal: AbortSignal) => sleep(Math.min(ms, 20), signal);
 
   const refresh = () => {
     const s = readState(conn);
@@ -188,7 +183,7 @@ export function createReplicationService(deps: ReplicationDeps) {
       if (s.role !== "primary" || !s.peerKey || !s.peerUrl) return;
       try {
         const peer = await client.status(AbortSignal.timeout(timeoutMs));
-        if (peer.applianceId === s.peerId && peer.role === "primary" && peer.epoch > s.epoch) {
+        if (peerWasPromoted(peer, s)) {
           fence(conn, { primaryUrl: s.peerUrl, now: deps.now() });
           onFenced();
         }

@@ -14,6 +14,7 @@ import { PeerRefusal } from "./client.ts";
 import { pairWithPrimary } from "./pairing.ts";
 import type { RekeyableBox } from "./rekeyable_box.ts";
 import type { SqlConn } from "./repo.ts";
+import { sleep } from "./sleep.ts";
 import { readState, updateState } from "./state.ts";
 
 export interface Heard {
@@ -41,11 +42,6 @@ export interface StandbyLoopDeps {
 export function runStandbyLoop(deps: StandbyLoopDeps, signal: AbortSignal): Promise<void> {
   const { conn } = deps;
   let pause = 500;
-  const sleep = (ms: number) =>
-    new Promise<void>((resolve) => {
-      const t = setTimeout(resolve, ms);
-      signal.addEventListener("abort", () => (clearTimeout(t), resolve()), { once: true });
-    });
 
   const step = async () => {
     const state = readState(conn);
@@ -84,7 +80,7 @@ export function runStandbyLoop(deps: StandbyLoopDeps, signal: AbortSignal): Prom
         const message = (fault as Error).message.slice(0, 500);
         updateState(conn, { lastError: message }, deps.now());
         deps.log?.warn("replication: standby step failed", { error: message });
-        await sleep(pause);
+        await sleep(pause, signal);
         pause = Math.min(pause * 2, 10_000);
       }
     }

@@ -9,62 +9,14 @@
 import * as v from "valibot";
 import type { Report } from "../contract/agent.ts";
 import { isExclusive, kindFitsEngine } from "../contract/jobs.ts";
-import type { Engine } from "../contract/jobs.ts";
 import { JobScheduledSchema, ScheduledJobIdSchema } from "../contract/schedules.ts";
-import type { Db } from "../db/connect.ts";
 import type { AdoptedJob } from "../agent_channel/repo.ts";
-import { scheduledOptions } from "./push.ts";
+import type { AdoptRepo } from "./adopt_repo.ts";
+import { planTargets, scheduledOptions } from "./push.ts";
 
 export interface AdoptResult {
   jobs: AdoptedJob[];
   refused: Array<{ id: string; reason: string }>;
-}
-
-export interface AdoptRepo {
-  host(id: string): Promise<{ tags: string[] } | undefined>;
-  plan(id: string): Promise<
-    | {
-      repositoryId: string;
-      targetHostId: string | null;
-      targetTag: string | null;
-      engine: Engine;
-    }
-    | undefined
-  >;
-  /** Which of these job ids exist, with their host and trigger. */
-  jobs(ids: string[]): Promise<Map<string, { hostId: string; trigger: string }>>;
-}
-
-export function createAdoptRepo(db: Db): AdoptRepo {
-  return {
-    async host(id) {
-      const r = await db.selectFrom("hosts").select("tags").where("id", "=", id).executeTakeFirst();
-      return r && { tags: JSON.parse(r.tags) as string[] };
-    },
-    async plan(id) {
-      const r = await db.selectFrom("plans")
-        .innerJoin("repositories", "repositories.id", "plans.repository_id")
-        .select([
-          "plans.repository_id",
-          "plans.target_host_id",
-          "plans.target_tag",
-          "repositories.engine",
-        ])
-        .where("plans.id", "=", id).executeTakeFirst();
-      return r && {
-        repositoryId: r.repository_id,
-        targetHostId: r.target_host_id,
-        targetTag: r.target_tag,
-        engine: r.engine,
-      };
-    },
-    async jobs(ids) {
-      if (ids.length === 0) return new Map();
-      const rows = await db.selectFrom("jobs").select(["id", "host_id", "trigger"])
-        .where("id", "in", ids).execute();
-      return new Map(rows.map((r) => [r.id, { hostId: r.host_id, trigger: r.trigger }]));
-    },
-  };
 }
 
 /** Decides, for `job.scheduled` reports naming jobs this host has no command for, what to adopt. */
@@ -97,10 +49,7 @@ export async function adoptScheduled(
       refuse(r.id, "Unknown repository: the plan now uses another repository");
       continue;
     }
-    const targeted = plan.targetHostId
-      ? plan.targetHostId === input.hostId
-      : (host?.tags ?? []).includes(plan.targetTag ?? "\u0000");
-    if (!targeted) {
+    if (!planTargets(plan, { id: input.hostId, tags: host?.tags ?? [] })) {
       refuse(r.id, "The plan of this scheduled run does not target this host");
       continue;
     }

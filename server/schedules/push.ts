@@ -54,12 +54,19 @@ interface Planned {
   jitter: number;
 }
 
+type PlanTarget = Pick<PushPlanRow, "targetHostId" | "targetTag">;
+type HostTags = Pick<PushHostRow, "id" | "tags">;
+
+/** Whether a plan runs on this host: the plan's one host, or a host with the plan's tag. */
+export function planTargets(plan: PlanTarget, host: HostTags): boolean {
+  return plan.targetHostId
+    ? plan.targetHostId === host.id
+    : host.tags.includes(plan.targetTag ?? "\u0000");
+}
+
 /** The host that runs a repository-wide kind: the plan's host, or the first tagged host by name. */
-export function runnerFor(plan: PushPlanRow, hosts: PushHostRow[]): string | null {
-  if (plan.targetHostId) {
-    return hosts.some((h) => h.id === plan.targetHostId) ? plan.targetHostId : null;
-  }
-  return hosts.find((h) => h.tags.includes(plan.targetTag ?? "\u0000"))?.id ?? null;
+export function runnerFor(plan: PlanTarget, hosts: HostTags[]): string | null {
+  return hosts.find((h) => planTargets(plan, h))?.id ?? null;
 }
 
 /**

@@ -3,11 +3,9 @@
  * plan's pause, and the reads the push needs in bulk (every enabled schedule with its plan and
  * repository, every approved host) so one reconcile is a handful of queries.
  */
-import { sql } from "kysely";
 import type { Db } from "../db/connect.ts";
 import { createSchedulePushRepo } from "./push_repo.ts";
 import type { SchedulesTable } from "../db/schema_schedules.ts";
-import { REPOSITORY_WIDE_KINDS } from "../contract/schedules.ts";
 import type { CatchUp, ScheduleKind, ScheduleRule } from "../contract/schedules.ts";
 
 export type { HostScheduleRow, PushHostRow, PushPlanRow } from "./push_repo.ts";
@@ -26,6 +24,14 @@ export interface ScheduleRecord {
   createdBy: string;
   createdAt: number;
   updatedAt: number;
+}
+
+export interface ViewPlan {
+  name: string;
+  pausedUntil: number | null;
+  enabled: boolean;
+  targetHostId: string | null;
+  targetTag: string | null;
 }
 
 function toRecord(r: SchedulesTable): ScheduleRecord {
@@ -99,7 +105,16 @@ export function createSchedulesRepo(db: Db) {
     },
     async findPlan(id: string) {
       const r = await db.selectFrom("plans")
-        .select(["id", "name", "enabled", "paused_until", "repository_id", "retention"])
+        .select([
+          "id",
+          "name",
+          "enabled",
+          "paused_until",
+          "repository_id",
+          "retention",
+          "target_host_id",
+          "target_tag",
+        ])
         .where("id", "=", id).executeTakeFirst();
       return r && {
         id: r.id,
@@ -108,58 +123,22 @@ export function createSchedulesRepo(db: Db) {
         pausedUntil: r.paused_until ?? null,
         repositoryId: r.repository_id,
         hasRetention: r.retention !== "{}" && r.retention !== "",
+        targetHostId: r.target_host_id,
+        targetTag: r.target_tag,
       };
     },
-    /** The host a repository-wide kind of this plan runs on (push.ts runnerFor, in SQL). */
-    async runnerOf(planId: string): Promise<string | null> {
-      const p = await db.selectFrom("plans").select(["target_host_id", "target_tag"])
-        .where("id", "=", planId).executeTakeFirst();
-      if (!p) return null;
-      let q = db.selectFrom("hosts").select("id").where("state", "=", "approved");
-      q = p.target_host_id ? q.where("id", "=", p.target_host_id) : q.where(
-        sql<boolean>`exists (select 1 from json_each(hosts.tags) where value = ${p.target_tag})`,
-      );
-      const h = await q.orderBy("name").orderBy("id").limit(1).executeTakeFirst();
-      return h?.id ?? null;
-    },
-    /** The hosts each schedule runs on: the plan's approved hosts, or the one runner. */
-    async scheduleHosts(list: ScheduleRecord[]): Promise<Map<string, string[]>> {
-      const planIds = [...new Set(list.map((s) => s.planId))];
-      if (planIds.length === 0) return new Map();
-      const plans = new Map(
-        (await db.selectFrom("plans").select(["id", "target_host_id", "target_tag"])
-          .where("id", "in", planIds).execute()).map((p) => [p.id, p]),
-      );
-      const hosts = await db.selectFrom("hosts").select(["id", "tags"])
-        .where("state", "=", "approved").orderBy("name").execute();
-      const out = new Map<string, string[]>();
-      for (const s of list) {
-        const p = plans.get(s.planId);
-        if (!p) continue;
-        if (REPOSITORY_WIDE_KINDS.includes(s.kind)) {
-          out.set(s.id, s.runnerHostId ? [s.runnerHostId] : []);
-        } else if (p.target_host_id) {
-          out.set(s.id, hosts.some((h) => h.id === p.target_host_id) ? [p.target_host_id] : []);
-        } else {
-          out.set(
-            s.id,
-            hosts.filter((h) => (JSON.parse(h.tags) as string[]).includes(p.target_tag ?? ""))
-              .map((h) => h.id),
-          );
-        }
-      }
-      return out;
-    },
-    async planNames(
-      ids: string[],
-    ): Promise<Map<string, { name: string; pausedUntil: number | null; enabled: boolean }>> {
+    /** What a schedule's view shows of its plan, and whom the plan targets. */
+    async viewPlans(ids: string[]): Promise<Map<string, ViewPlan>> {
       if (ids.length === 0) return new Map();
-      const rows = await db.selectFrom("plans").select(["id", "name", "paused_until", "enabled"])
+      const rows = await db.selectFrom("plans")
+        .select(["id", "name", "paused_until", "enabled", "target_host_id", "target_tag"])
         .where("id", "in", ids).execute();
       return new Map(rows.map((r) => [r.id, {
         name: r.name,
         pausedUntil: r.paused_until ?? null,
         enabled: r.enabled === 1,
+        targetHostId: r.target_host_id,
+        targetTag: r.target_tag,
       }]));
     },
     async setPause(planId: string, pausedUntil: number | null, now: number): Promise<boolean> {

@@ -1,5 +1,6 @@
 import * as v from "valibot";
 import { actorOf } from "../auth/principal.ts";
+import { HostIdSchema, PlanIdSchema } from "../contract/backups.ts";
 import {
   CreateScheduleSchema,
   PausePlanSchema,
@@ -11,13 +12,9 @@ import type { Route } from "../http/route.ts";
 import type { SchedulePush } from "./push.ts";
 import type { SchedulesService } from "./service.ts";
 
-const id = (prefix: string, what: string) =>
-  v.optional(
-    v.pipe(v.string(), v.regex(new RegExp(`^${prefix}_[0-9a-z]{26}$`), `must be a ${what} id`)),
-  );
 const SchedulesQuerySchema = v.strictObject({
-  planId: id("pln", "plan"),
-  hostId: id("hst", "host"),
+  planId: v.optional(PlanIdSchema),
+  hostId: v.optional(HostIdSchema),
 });
 
 export function schedulesRoutes(schedules: SchedulesService): Route[] {

@@ -34,8 +34,9 @@ import { ConflictError, NotFoundError } from "../errors.ts";
 import { newId } from "../ids.ts";
 import type { Logger } from "../log.ts";
 import { invalid } from "../repositories/rules.ts";
+import { planTargets, runnerFor } from "./push.ts";
 import type { SchedulePush } from "./push.ts";
-import type { ScheduleRecord, SchedulesRepo } from "./repo.ts";
+import type { PushHostRow, ScheduleRecord, SchedulesRepo, ViewPlan } from "./repo.ts";
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 const DAY = 86_400_000;
@@ -56,6 +57,26 @@ export function tomorrowAtSix(timeZone: string, now: number): number {
   const wall = Math.floor(local / DAY) * DAY + DAY + 6 * 3_600_000;
   const { instants, gapEnd } = wallToInstants(timeZone, wall);
   return instants[0] ?? gapEnd ?? wall - zoneOffsetMs(timeZone, wall);
+}
+
+/** The hosts each schedule runs on: the plan's approved hosts, or a repository-wide kind's one. */
+function scheduleHosts(
+  list: ScheduleRecord[],
+  plans: Map<string, ViewPlan>,
+  hosts: PushHostRow[],
+): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const s of list) {
+    const p = plans.get(s.planId);
+    if (!p) continue;
+    out.set(
+      s.id,
+      REPOSITORY_WIDE_KINDS.includes(s.kind)
+        ? (s.runnerHostId ? [s.runnerHostId] : [])
+        : hosts.filter((h) => planTargets(p, h)).map((h) => h.id),
+    );
+  }
+  return out;
 }
 
 export function createSchedulesService(deps: {
@@ -82,9 +103,11 @@ export function createSchedulesService(deps: {
   }
 
   async function views(list: ScheduleRecord[]): Promise<ScheduleView[]> {
-    const plans = await repo.planNames([...new Set(list.map((s) => s.planId))]);
+    const plans = await repo.viewPlans([...new Set(list.map((s) => s.planId))]);
     const last = await repo.lastRuns(list.map((s) => s.id));
-    const hostsOf = await repo.scheduleHosts(list);
+    const hostsOf = list.length === 0
+      ? new Map<string, string[]>()
+      : scheduleHosts(list, plans, await repo.approvedHosts());
     const states = new Map(
       (await repo.hostStates([...new Set([...hostsOf.values()].flat())]))
         .map((h) => [h.hostId, h]),
@@ -167,7 +190,7 @@ export function createSchedulesService(deps: {
 
     async create(actor: Actor, input: CreateSchedule): Promise<ScheduleView> {
       const cron = cronOf(input.rule);
-      await checkPlan(input);
+      const plan = await checkPlan(input);
       if (await repo.findByPlanKind(input.planId, input.kind)) {
         throw new ConflictError(
           `The plan has a ${input.kind} schedule already: change that one`,
@@ -186,7 +209,7 @@ export function createSchedulesService(deps: {
         catchUp: input.catchUp,
         enabled: input.enabled,
         runnerHostId: REPOSITORY_WIDE_KINDS.includes(input.kind)
-          ? await repo.runnerOf(input.planId)
+          ? runnerFor(plan, await repo.approvedHosts())
           : null,
         createdBy: actor.name,
         createdAt: now,

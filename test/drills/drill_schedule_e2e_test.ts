@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { mkdir, mkdtemp, open, readdir, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { AlertView } from "../../server/contract/alerts.ts";
@@ -15,20 +15,9 @@ import type { DrillScheduleView, DrillsListView, DrillView } from "../../server/
 import { waitFor } from "../agents/procs.ts";
 import { type BackupRig, startBackupRig } from "../e2e/backup_rig.ts";
 import { testSecret } from "../helpers/log_capture.ts";
+import { damageFiles } from "../tools/tree.ts";
 
 /** Overwrites bytes in the middle of every file under `dir` (the repository's packs). */
-async function damage(dir: string) {
-  for (const e of await readdir(dir, { withFileTypes: true, recursive: true })) {
-    if (!e.isFile()) continue;
-    const path = join(e.parentPath, e.name);
-    const size = (await stat(path)).size;
-    if (size < 64) continue;
-    const f = await open(path, "r+");
-    await f.write(randomBytes(Math.min(4096, size >> 2)), 0, undefined, size >> 1);
-    await f.close();
-  }
-}
-
 /** The next drill of the host, other than those seen, once it has ended. */
 async function nextEndedDrill(rig: BackupRig, hostId: string, seen: Set<string>) {
   return await waitFor("a scheduled drill to end", async () => {
@@ -98,7 +87,7 @@ Deno.test("restic: a scheduled drill passes, and after damage the next one fails
     assert.equal(after.schedule.lastDrillId, ok.job.id);
     assert.equal(after.schedule.lastSkipReason, null);
 
-    await damage(join(repoDir, "data"));
+    await damageFiles(join(repoDir, "data"));
     const bad = await nextEndedDrill(rig, hostId, seen);
     assert.equal(bad.outcome, "failed", JSON.stringify(bad));
     assert.equal(bad.by, "schedule");

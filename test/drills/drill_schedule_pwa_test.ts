@@ -12,8 +12,8 @@ import { simAgent } from "../agents/sim.ts";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { Locator, Page } from "playwright-core";
-import { adminApi, waitFor } from "../e2e/pwa_alerts_helpers.ts";
-import { createAdmin, SCREENSHOTS, signIn, startRig } from "../e2e/pwa_helpers.ts";
+import { waitFor } from "../e2e/pwa_alerts_helpers.ts";
+import { adminApi, createAdmin, SCREENSHOTS, signIn, startRig } from "../e2e/pwa_helpers.ts";
 
 const PHONE_390 = { width: 390, height: 844 };
 

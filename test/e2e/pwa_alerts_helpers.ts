@@ -1,33 +1,13 @@
 /**
- * Helpers shared by the alerts and schedules browser tests: an admin's API session, polling
- * with a deadline, and screenshots in both themes (copied to docs/screenshots only with
- * CAIRN_UPDATE_SCREENSHOTS=1, so a test run leaves tracked files alone).
+ * Helpers shared by the alerts and schedules browser tests: polling with a deadline, and
+ * screenshots in both themes (copied to docs/screenshots only with CAIRN_UPDATE_SCREENSHOTS=1, so
+ * a test run leaves tracked files alone).
  */
 import { copyFile, mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { Locator, Page } from "playwright-core";
 import { PROJECT_ROOT } from "../../server/paths.ts";
-import { PASSWORD, screenshot, SCREENSHOTS } from "./pwa_helpers.ts";
-
-export async function adminApi(url: string) {
-  const login = await fetch(new URL("/api/auth/login", url), {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ username: "admin", password: PASSWORD }),
-  });
-  const cookie = /cairn_session=[^;]*/.exec(login.headers.get("set-cookie") ?? "")![0];
-  const { csrfToken } = await login.json();
-  return async <T>(method: string, path: string, body?: unknown): Promise<T> => {
-    const res = await fetch(new URL(path, url), {
-      method,
-      headers: { cookie, "x-csrf-token": csrfToken, "content-type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    if (!res.ok) throw new Error(`${method} ${path}: HTTP ${res.status} ${text}`);
-    return (text ? JSON.parse(text) : null) as T;
-  };
-}
+import { screenshot, SCREENSHOTS } from "./pwa_helpers.ts";
 
 /** Polls `probe` until it gives a value (not null, undefined or false), or fails after 40 s. */
 export async function waitFor<T>(

@@ -17,27 +17,7 @@ import type { RepositoryView } from "../../server/contract/backups.ts";
 import { simAgent } from "../agents/sim.ts";
 import type { SimAgent } from "../agents/sim.ts";
 import { DESKTOP, PHONE } from "../helpers/browser.ts";
-import { createAdmin, PASSWORD, screenshot, signIn, startRig } from "./pwa_helpers.ts";
-
-async function adminApi(url: string) {
-  const login = await fetch(new URL("/api/auth/login", url), {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ username: "admin", password: PASSWORD }),
-  });
-  const cookie = /cairn_session=[^;]*/.exec(login.headers.get("set-cookie") ?? "")![0];
-  const { csrfToken } = await login.json();
-  return async <T>(method: string, path: string, body?: unknown): Promise<T> => {
-    const res = await fetch(new URL(path, url), {
-      method,
-      headers: { cookie, "x-csrf-token": csrfToken, "content-type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    if (!res.ok) throw new Error(`${method} ${path}: HTTP ${res.status} ${text}`);
-    return (text ? JSON.parse(text) : null) as T;
-  };
-}
+import { adminApi, createAdmin, PASSWORD, screenshot, signIn, startRig } from "./pwa_helpers.ts";
 
 /** Both themes of the page as it is now, under `name`. */
 async function shots(page: Page, name: string) {

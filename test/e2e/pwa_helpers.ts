@@ -147,3 +147,24 @@ export async function readLocalState(
     }
   }, { waitFor: opts.waitFor, timeoutMs: opts.timeoutMs ?? 5000 });
 }
+
+/** An admin's API session: a function that calls the API with its cookie and CSRF token. */
+export async function adminApi(url: string) {
+  const login = await fetch(new URL("/api/auth/login", url), {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ username: "admin", password: PASSWORD }),
+  });
+  const cookie = /cairn_session=[^;]*/.exec(login.headers.get("set-cookie") ?? "")![0];
+  const { csrfToken } = await login.json();
+  return async <T>(method: string, path: string, body?: unknown): Promise<T> => {
+    const res = await fetch(new URL(path, url), {
+      method,
+      headers: { cookie, "x-csrf-token": csrfToken, "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`${method} ${path}: HTTP ${res.status} ${text}`);
+    return (text ? JSON.parse(text) : null) as T;
+  };
+}

@@ -16,8 +16,8 @@ import type { HostScheduleState, ScheduleView } from "../../server/contract/sche
 import { simAgent } from "../agents/sim.ts";
 import { DESKTOP } from "../helpers/browser.ts";
 import { testSecret } from "../helpers/log_capture.ts";
-import { adminApi, shots, waitFor } from "./pwa_alerts_helpers.ts";
-import { createAdmin, signIn, startRig } from "./pwa_helpers.ts";
+import { shots, waitFor } from "./pwa_alerts_helpers.ts";
+import { adminApi, createAdmin, signIn, startRig } from "./pwa_helpers.ts";
 
 const PHONE_390 = { width: 390, height: 844 };
 

@@ -7,19 +7,10 @@ import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
 import { createTestContext } from "../helpers/app.ts";
 import { testSecret } from "../helpers/log_capture.ts";
-import { notifierFor, opened } from "./fixtures.ts";
+import { createChannel, notifierFor, opened } from "./fixtures.ts";
 import { startReceiver } from "./receivers.ts";
 import type { Receiver } from "./receivers.ts";
 import { startSmtp } from "./smtp.ts";
-
-type Ctx = Awaited<ReturnType<typeof createTestContext>>;
-type Client = Awaited<ReturnType<Ctx["signedInClients"]>>["admin"];
-
-async function createChannel(admin: Client, body: unknown): Promise<string> {
-  const r = await admin.json<{ channel: { id: string } }>("POST", "/api/channels", { body });
-  assert.equal(r.status, 201, JSON.stringify(r.body));
-  return r.body.channel.id;
-}
 
 const LINK = "https://cairn.example.net/jobs/job_01jtestjob0000000000000000";
 

@@ -1,4 +1,8 @@
-/** Alert events as the alert engine hands them to the notifier, and a notifier on a test db. */
+/**
+ * Alert events as the alert engine hands them to the notifier, a notifier on a test db, and
+ * channels made through the API.
+ */
+import assert from "node:assert/strict";
 import type { AlertEvent, AlertView } from "../../server/contract/alerts.ts";
 import type { createTestContext } from "../helpers/app.ts";
 import { createNotifyRepo } from "../../server/notify/repo.ts";
@@ -42,6 +46,19 @@ export const opened = (over: Partial<AlertView> = {}): AlertEvent => ({
 });
 
 type Ctx = Awaited<ReturnType<typeof createTestContext>>;
+type Client = Awaited<ReturnType<Ctx["signedInClients"]>>["admin"];
+
+/** A channel made through the API by `admin`; answers its id. */
+export async function createChannel(admin: Client, body: unknown): Promise<string> {
+  const r = await admin.json<{ channel: { id: string } }>("POST", "/api/channels", { body });
+  assert.equal(r.status, 201, JSON.stringify(r.body));
+  return r.body.channel.id;
+}
+
+/** A webhook channel to `url`, made through the API. */
+export function createWebhook(admin: Client, name: string, url: string): Promise<string> {
+  return createChannel(admin, { kind: "webhook", name, config: { url } });
+}
 
 /** A notifier on the context's database and secret box, with its own fetch. */
 export function notifierFor(

@@ -4,8 +4,9 @@
  */
 import assert from "node:assert/strict";
 import { createTestContext } from "../helpers/app.ts";
-import { deadPort, startReceiver } from "./receivers.ts";
-import { notifierFor, opened } from "./fixtures.ts";
+import { freeLoopbackPort } from "../helpers/ports.ts";
+import { startReceiver } from "./receivers.ts";
+import { createWebhook, notifierFor, opened } from "./fixtures.ts";
 import { createNotifyRepo } from "../../server/notify/repo.ts";
 
 Deno.test("a channel nobody answers and a closed port do not delay a healthy channel", async () => {
@@ -15,13 +16,14 @@ Deno.test("a channel nobody answers and a closed port do not delay a healthy cha
   const notify = notifierFor(ctx, { worker: { timeoutMs: 3_000 } });
   try {
     const { admin } = await ctx.signedInClients();
-    const make = async (name: string, url: string) =>
-      (await admin.json<{ channel: { id: string } }>("POST", "/api/channels", {
-        body: { kind: "webhook", name, config: { url } },
-      })).body.channel.id;
-    const hungId = await make("Hangs", hung.url);
-    const deadId = await make("Closed port", `http://127.0.0.1:${deadPort()}/`);
-    const healthyId = await make("Healthy", healthy.url);
+    const hungId = await createWebhook(admin, "Hangs", hung.url);
+    // A port that was free a moment ago: nobody listens on it.
+    const deadId = await createWebhook(
+      admin,
+      "Closed port",
+      `http://127.0.0.1:${freeLoopbackPort()}/`,
+    );
+    const healthyId = await createWebhook(admin, "Healthy", healthy.url);
 
     // The hung channel gets three alerts at once: it holds two slots, the third waits.
     const started = performance.now();
@@ -62,14 +64,12 @@ Deno.test("a delivery left pending by a stop is sent once the next start begins 
   const rx = startReceiver();
   try {
     const { admin } = await ctx.signedInClients();
-    const made = await admin.json<{ channel: { id: string } }>("POST", "/api/channels", {
-      body: { kind: "webhook", name: "Hook", config: { url: rx.url } },
-    });
+    const channelId = await createWebhook(admin, "Hook", rx.url);
     // As a kill -9 leaves it: the row committed, no attempt made.
     const now = ctx.clock.now();
     await createNotifyRepo(ctx.db).insertDeliveries([{
       id: "dlv_01jpendingbeforekill000000",
-      channelId: made.body.channel.id,
+      channelId,
       subscriptionId: null,
       alertId: "alr_01jpendingalert0000000000",
       event: "opened",
@@ -88,7 +88,7 @@ Deno.test("a delivery left pending by a stop is sent once the next start begins 
     await notify.worker.drain();
     await notify.stop();
     assert.equal(rx.requests.length, 1);
-    const [d] = await notify.listDeliveries(made.body.channel.id);
+    const [d] = await notify.listDeliveries(channelId);
     assert.equal(d.state, "sent");
   } finally {
     await rx.close();

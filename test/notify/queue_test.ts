@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import type { AlertEvent } from "../../server/contract/alerts.ts";
 import { createNotifyRepo } from "../../server/notify/repo.ts";
 import { createTestContext } from "../helpers/app.ts";
-import { alert, notifierFor } from "./fixtures.ts";
+import { alert, createWebhook, notifierFor } from "./fixtures.ts";
 import { startPushService } from "./push_service.ts";
 import { startReceiver } from "./receivers.ts";
 
@@ -19,11 +19,7 @@ Deno.test("an alert that stays open is announced once per channel and device; re
   const notify = notifierFor(ctx, { fetch: push.fetch });
   try {
     const { admin, viewer } = await ctx.signedInClients();
-    const make = async (name: string, url: string) =>
-      (await admin.json<{ channel: { id: string } }>("POST", "/api/channels", {
-        body: { kind: "webhook", name, config: { url } },
-      })).body.channel.id;
-    await make("Ops", hook.url);
+    await createWebhook(admin, "Ops", hook.url);
     const device = push.newSubscription();
     await viewer.json("POST", "/api/push/subscriptions", {
       body: { endpoint: device.endpoint, keys: device.keys },
@@ -46,7 +42,7 @@ Deno.test("an alert that stays open is announced once per channel and device; re
     ]);
     assert.deepEqual(both.sort(), [0, 2]);
     // A channel added since has not been told: it is.
-    const lateId = await make("Added later", late.url);
+    const lateId = await createWebhook(admin, "Added later", late.url);
     assert.equal(await notify.notifier.enqueue(open()), 1);
     assert.equal((await notify.listDeliveries(lateId)).length, 1);
 
@@ -88,9 +84,7 @@ Deno.test("a test left pending by a stop is given up at the next start; a newer 
   const notify = notifierFor(ctx);
   try {
     const { admin } = await ctx.signedInClients();
-    const id = (await admin.json<{ channel: { id: string } }>("POST", "/api/channels", {
-      body: { kind: "webhook", name: "Ops", config: { url: hook.url } },
-    })).body.channel.id;
+    const id = await createWebhook(admin, "Ops", hook.url);
     const now = ctx.clock.now();
     const row = (n: string, event: "test" | "opened", createdAt: number, due: number | null) => ({
       id: `dlv_01jstale${n}`.padEnd(30, "0"),

@@ -62,11 +62,3 @@ export function startReceiver(opts: { status?: number; hang?: boolean } = {}): R
     },
   };
 }
-
-/** A port nobody listens on: bound once, then closed. */
-export function deadPort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return port;
-}

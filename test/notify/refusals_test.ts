@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { createTestContext } from "../helpers/app.ts";
-import { notifierFor, opened } from "./fixtures.ts";
+import { createWebhook, notifierFor, opened } from "./fixtures.ts";
 import { startPushService } from "./push_service.ts";
 import { startReceiver } from "./receivers.ts";
 import type { Receiver } from "./receivers.ts";
@@ -19,11 +19,7 @@ const admins = new WeakMap<Ctx, Promise<Awaited<ReturnType<Ctx["signedInClients"
 async function webhook(ctx: Ctx, name: string, url: string): Promise<string> {
   if (!admins.has(ctx)) admins.set(ctx, ctx.signedInClients());
   const { admin } = await admins.get(ctx)!;
-  const r = await admin.json<{ channel: { id: string } }>("POST", "/api/channels", {
-    body: { kind: "webhook", name, config: { url } },
-  });
-  assert.equal(r.status, 201);
-  return r.body.channel.id;
+  return createWebhook(admin, name, url);
 }
 
 const PERMANENT: Array<[number, string]> = [

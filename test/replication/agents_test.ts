@@ -6,10 +6,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { openOutbox } from "../../agent/outbox.ts";
-import { freeLoopbackPort } from "../helpers/ports.ts";
-import { startServerProcess } from "../helpers/server_process.ts";
 import {
-  ADMIN_PASSWORD,
   applianceDb,
   enrollApproved,
   removeDirs,
@@ -17,18 +14,19 @@ import {
   spawnAgent,
   tempDir,
 } from "../agents/procs.ts";
-import { caughtUp, pairingCode, startStandby, waitFor } from "./rig.ts";
+import {
+  agentPinnedBoth,
+  caughtUp,
+  loopbackListen,
+  pairingCode,
+  startPrimary,
+  startStandby,
+  waitFor,
+} from "./rig.ts";
 
 Deno.test("agents move to the promoted standby; queued reports land once", async () => {
-  const a0 = await startServerProcess({
-    listen: `127.0.0.1:${freeLoopbackPort()}`,
-    env: { CAIRN_ADMIN_PASSWORD: ADMIN_PASSWORD },
-  });
-  const a = Object.assign(a0, { admin: await signIn(a0.url) });
-  const b = await startStandby(a.url, {
-    code: await pairingCode(a),
-    listen: `127.0.0.1:${freeLoopbackPort()}`,
-  });
+  const a = await startPrimary({ listen: loopbackListen() });
+  const b = await startStandby(a.url, { code: await pairingCode(a), listen: loopbackListen() });
   const stateDir = await tempDir("cairn-agent-rep-");
   let agent: ReturnType<typeof spawnAgent> | null = null;
   try {
@@ -38,14 +36,7 @@ Deno.test("agents move to the promoted standby; queued reports land once", async
     });
     const hostId = await enrollApproved(a, stateDir);
     agent = spawnAgent(["run"], { stateDir });
-    await waitFor("the agent pinned the standby", async () => {
-      try {
-        const f = JSON.parse(await Deno.readTextFile(join(stateDir, "appliances.json")));
-        return f.appliances.length === 2;
-      } catch {
-        return false;
-      }
-    });
+    await agentPinnedBoth(stateDir);
     const outbox = await openOutbox(join(stateDir, "outbox.db"));
     const ids = outbox.add(
       Array.from({ length: 10 }, (_, n) => ({ kind: "event", body: { name: "before", n } })),

@@ -23,7 +23,7 @@ interface Alert {
 }
 
 Deno.test("standby_lag opens when the standby stops and resolves when it caught up", async () => {
-  const primary = await startPrimary(undefined, { CAIRN_ALERT_TICK_MS: "250" });
+  const primary = await startPrimary({ env: { CAIRN_ALERT_TICK_MS: "250" } });
   const writer = openWriter(primary);
   let standby: Awaited<ReturnType<typeof startStandby>> | null = null;
   const alerts = async (state: string) =>

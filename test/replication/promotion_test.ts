@@ -5,30 +5,28 @@
  * after which both hold the same content.
  */
 import assert from "node:assert/strict";
-import { freeLoopbackPort } from "../helpers/ports.ts";
 import { signIn } from "../agents/procs.ts";
 import {
   caughtUp,
   checksums,
+  loopbackListen,
   openWriter,
   pairingCode,
+  startPrimary,
   startStandby,
   status,
   waitFor,
   writeRows,
 } from "./rig.ts";
 import { startServerProcess } from "../helpers/server_process.ts";
+import type { ServerProcess } from "../helpers/server_process.ts";
 
 Deno.test("promotion, then the old primary is fenced and follows the new one", async () => {
-  const aListen = `127.0.0.1:${freeLoopbackPort()}`;
-  const bListen = `127.0.0.1:${freeLoopbackPort()}`;
-  let a = await startServerProcess({
-    listen: aListen,
-    env: { CAIRN_ADMIN_PASSWORD: "correct horse battery staple" },
-  });
-  const primary = Object.assign(a, { admin: await signIn(a.url) });
-  const code = await pairingCode(primary);
-  let b = await startStandby(primary.url, { code, listen: bListen });
+  const aListen = loopbackListen();
+  const bListen = loopbackListen();
+  const primary = await startPrimary({ listen: aListen });
+  let a: ServerProcess = primary;
+  let b = await startStandby(primary.url, { code: await pairingCode(primary), listen: bListen });
   const aDir = a.dataDir;
   const bDir = b.dataDir;
   try {

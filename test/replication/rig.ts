@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { signIn } from "../agents/procs.ts";
 import type { Admin } from "../agents/procs.ts";
 import { ADMIN_PASSWORD } from "../agents/procs.ts";
+import { freeLoopbackPort } from "../helpers/ports.ts";
 import { startServerProcess } from "../helpers/server_process.ts";
 import type { ServerProcess } from "../helpers/server_process.ts";
 import { registerTestSecret } from "../helpers/log_capture.ts";
@@ -19,13 +20,18 @@ export interface Node extends ServerProcess {
   admin: Admin | null;
 }
 
+/** A fixed loopback address, for an appliance that must come back on the same URL. */
+export function loopbackListen(): string {
+  return `127.0.0.1:${freeLoopbackPort()}`;
+}
+
 export async function startPrimary(
-  dataDir?: string,
-  env: Record<string, string> = {},
+  opts: { dataDir?: string; listen?: string; env?: Record<string, string> } = {},
 ): Promise<Node & { admin: Admin }> {
   const p = await startServerProcess({
-    dataDir,
-    env: { CAIRN_ADMIN_PASSWORD: ADMIN_PASSWORD, CAIRN_LOG_LEVEL: "info", ...env },
+    dataDir: opts.dataDir,
+    listen: opts.listen,
+    env: { CAIRN_ADMIN_PASSWORD: ADMIN_PASSWORD, CAIRN_LOG_LEVEL: "info", ...opts.env },
   });
   return Object.assign(p, { admin: await signIn(p.url) });
 }
@@ -54,6 +60,18 @@ export async function startStandby(
     },
   });
   return Object.assign(p, { admin: null });
+}
+
+/** Waits until the agent in stateDir pinned both appliances of the pair (appliances.json). */
+export function agentPinnedBoth(stateDir: string): Promise<true> {
+  return waitFor("the agent pinned the standby", async () => {
+    try {
+      const f = JSON.parse(await Deno.readTextFile(join(stateDir, "appliances.json")));
+      return f.appliances.length === 2;
+    } catch {
+      return false; // not written yet (or mid-write)
+    }
+  });
 }
 
 export interface Status {

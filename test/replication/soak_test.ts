@@ -4,15 +4,17 @@
  * hold identical content, table by table.
  */
 import assert from "node:assert/strict";
-import { freeLoopbackPort } from "../helpers/ports.ts";
 import { startServerProcess } from "../helpers/server_process.ts";
-import { ADMIN_PASSWORD, signIn } from "../agents/procs.ts";
+import type { ServerProcess } from "../helpers/server_process.ts";
+import { signIn } from "../agents/procs.ts";
 import type { Admin } from "../agents/procs.ts";
 import {
   caughtUp,
   checksums,
+  loopbackListen,
   openWriter,
   pairingCode,
+  startPrimary,
   startStandby,
   status,
   waitFor,
@@ -22,15 +24,12 @@ import {
 const ROUNDS = Number(Deno.env.get("CAIRN_SOAK_ROUNDS") ?? "8");
 
 Deno.test(`kill -9 of either appliance, ${ROUNDS} times under load: identical after catch-up`, async () => {
-  const aListen = `127.0.0.1:${freeLoopbackPort()}`;
-  const bListen = `127.0.0.1:${freeLoopbackPort()}`;
-  let a = await startServerProcess({
-    listen: aListen,
-    env: { CAIRN_ADMIN_PASSWORD: ADMIN_PASSWORD },
-  });
-  let admin: Admin | null = await signIn(a.url);
-  const code = await pairingCode({ admin });
-  let b = await startStandby(a.url, { code, listen: bListen });
+  const aListen = loopbackListen();
+  const bListen = loopbackListen();
+  const primary = await startPrimary({ listen: aListen });
+  let a: ServerProcess = primary;
+  let admin: Admin | null = primary.admin;
+  let b = await startStandby(a.url, { code: await pairingCode(primary), listen: bListen });
   const aDir = a.dataDir;
   const bDir = b.dataDir;
   let aUp = true;

@@ -6,10 +6,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { openOutbox } from "../../agent/outbox.ts";
-import { freeLoopbackPort } from "../helpers/ports.ts";
-import { startServerProcess } from "../helpers/server_process.ts";
 import {
-  ADMIN_PASSWORD,
   applianceDb,
   enrollApproved,
   removeDirs,
@@ -17,32 +14,26 @@ import {
   spawnAgent,
   tempDir,
 } from "../agents/procs.ts";
-import { pairingCode, startStandby, status, waitFor } from "./rig.ts";
+import {
+  agentPinnedBoth,
+  loopbackListen,
+  pairingCode,
+  startPrimary,
+  startStandby,
+  status,
+  waitFor,
+} from "./rig.ts";
 
 Deno.test("synchronous mode: no acknowledged report is lost when the primary dies", async () => {
-  const a0 = await startServerProcess({
-    listen: `127.0.0.1:${freeLoopbackPort()}`,
-    env: { CAIRN_ADMIN_PASSWORD: ADMIN_PASSWORD, CAIRN_REPLICATION_SYNC: "on" },
-  });
-  const a = Object.assign(a0, { admin: await signIn(a0.url) });
-  const b = await startStandby(a.url, {
-    code: await pairingCode(a),
-    listen: `127.0.0.1:${freeLoopbackPort()}`,
-  });
+  const a = await startPrimary({ listen: loopbackListen(), env: { CAIRN_REPLICATION_SYNC: "on" } });
+  const b = await startStandby(a.url, { code: await pairingCode(a), listen: loopbackListen() });
   const stateDir = await tempDir("cairn-agent-sync-");
   let agent: ReturnType<typeof spawnAgent> | null = null;
   try {
     await waitFor("standby bootstrapped", () => b.lines.some((l) => l.includes("bootstrapped")));
     await enrollApproved(a, stateDir);
     agent = spawnAgent(["run"], { stateDir });
-    await waitFor("the agent pinned the standby", async () => {
-      try {
-        const f = JSON.parse(await Deno.readTextFile(join(stateDir, "appliances.json")));
-        return f.appliances.length === 2;
-      } catch {
-        return false;
-      }
-    });
+    await agentPinnedBoth(stateDir);
     const s = await status(a);
     assert.deepEqual(s.synchronous, { enabled: true, standbyConnected: true });
     const outbox = await openOutbox(join(stateDir, "outbox.db"));

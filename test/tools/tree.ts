@@ -3,7 +3,8 @@
  * directories of `perDir` files, filled from a seeded xorshift generator so every file is
  * different (nothing deduplicates or compresses away) and a run is reproducible.
  */
-import { mkdir, open } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
+import { mkdir, open, readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 
 export interface TreeSpec {
@@ -50,4 +51,17 @@ export async function writeTree(dir: string, spec: TreeSpec): Promise<number> {
     total += spec.fileSize;
   }
   return total;
+}
+
+/** Overwrites a stretch in the middle of every file under `dir` (64 bytes or more) with noise. */
+export async function damageFiles(dir: string): Promise<void> {
+  for (const e of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (!e.isFile()) continue;
+    const path = join(e.parentPath, e.name);
+    const size = (await stat(path)).size;
+    if (size < 64) continue;
+    const f = await open(path, "r+");
+    await f.write(randomBytes(Math.min(4096, size >> 2)), 0, undefined, size >> 1);
+    await f.close();
+  }
 }

@@ -10,12 +10,7 @@
  * held by `borg serve` on the server, which releases it when the connection drops.
  */
 import { hostName } from "../../platform/host_name.ts";
-import {
-  lendingChunks,
-  lendsChunks,
-  type SpawnProcess,
-  spawnProcess,
-} from "../../platform/process.ts";
+import { type SpawnProcess, spawnProcess, wrapByteSink } from "../../platform/process.ts";
 import { baseResult, earlyOutcome, redactFailure } from "../common/outcome.ts";
 import {
   probeRepositoryEngine,
@@ -90,7 +85,7 @@ export function createBorgDriver(config: BorgConfig, deps: BorgDriverDeps = {}):
     if (op === "dump") {
       const sink = (options as BorgOptions["dump"]).output;
       const counted = (c: Uint8Array) => (dumpedBytes += c.length, sink(c));
-      options = { ...options, output: lendsChunks(sink) ? lendingChunks(counted) : counted };
+      options = { ...options, output: wrapByteSink(sink, counted) };
     }
     const run = await runTool(commandFor(config, { repo, op, options }), control, { spawn, clock });
     const result = toRunResult(op, run);

@@ -8,12 +8,7 @@
  * After a forced kill restic leaves its lock behind; the driver then runs `restic unlock`,
  * which removes only stale locks (ours: same host, dead process), and reports it.
  */
-import {
-  lendingChunks,
-  lendsChunks,
-  type SpawnProcess,
-  spawnProcess,
-} from "../../platform/process.ts";
+import { type SpawnProcess, spawnProcess, wrapByteSink } from "../../platform/process.ts";
 import { quoteArg } from "../common/redact.ts";
 import { probeRepositoryEngine, type ReadSmallFile, readSmallFile } from "../common/repo_probe.ts";
 import { baseResult, earlyOutcome, redactFailure } from "../common/outcome.ts";
@@ -81,7 +76,7 @@ export function createResticDriver(
     if (op === "dump") {
       const sink = (options as ResticOptions["dump"]).output;
       const counted = (c: Uint8Array) => (dumpedBytes += c.length, sink(c));
-      options = { ...options, output: lendsChunks(sink) ? lendingChunks(counted) : counted };
+      options = { ...options, output: wrapByteSink(sink, counted) };
     }
     const onStart = control.onStart;
     if (onStart) control = { ...control, onStart: (c) => onStart(shownCommand(repo, c)) };

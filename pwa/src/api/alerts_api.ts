@@ -13,7 +13,7 @@ import type {
   UpdateAlertRule,
 } from "../../../server/contract/alerts.ts";
 import type { ApiClient } from "./client.ts";
-import { listOf, unwrap } from "./schedules_api.ts";
+import { listOf, unwrap } from "./envelope.ts";
 
 export interface AlertsFilter {
   /** "active" = open or acknowledged. */

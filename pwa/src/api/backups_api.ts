@@ -24,6 +24,7 @@ import type {
 } from "../../../server/contract/backups.ts";
 import type { JobKind } from "../../../server/contract/jobs.ts";
 import type { ApiClient } from "./client.ts";
+import { listOf, unwrap } from "./envelope.ts";
 
 export interface JobsFilter {
   hostId?: string;
@@ -49,22 +50,6 @@ export interface JobLogPage {
 }
 
 const enc = encodeURIComponent;
-
-/**
- * The answer's named member (`{ "plan": {...} }`), or the answer itself when the appliance
- * sends the object bare: the contract names the views, not their envelopes.
- */
-function unwrap<T>(body: unknown, key: string): T {
-  if (body && typeof body === "object" && key in body) return (body as Record<string, T>)[key];
-  return body as T;
-}
-
-/** The answer's one list, whatever its envelope calls it. */
-function listOf<T>(body: unknown): T[] {
-  if (Array.isArray(body)) return body as T[];
-  const found = body && typeof body === "object" ? Object.values(body).find(Array.isArray) : null;
-  return (found ?? []) as T[];
-}
 
 export function createBackupsApi(client: ApiClient) {
   const key = (id: string) => `/api/ssh-keys/${enc(id)}`;

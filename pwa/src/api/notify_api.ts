@@ -14,7 +14,7 @@ import type {
   VapidKeyView,
 } from "../../../server/contract/notify.ts";
 import type { ApiClient } from "./client.ts";
-import { listOf, unwrap } from "./schedules_api.ts";
+import { listOf, unwrap } from "./envelope.ts";
 
 const enc = encodeURIComponent;
 
@@ -36,11 +36,9 @@ export function createNotifyApi(client: ApiClient) {
       vapidKey: () => client.get<VapidKeyView>("/api/push/vapid-key"),
       list: async () =>
         listOf<PushSubscriptionView>(await client.get<unknown>("/api/push/subscriptions")),
-      subscribe: async (body: CreatePushSubscription) =>
-        unwrap<PushSubscriptionView>(
-          await client.send<unknown>("POST", "/api/push/subscriptions", body),
-          "subscription",
-        ),
+      /** Answers the subscription's id: the same endpoint again answers the same id. */
+      subscribe: (body: CreatePushSubscription) =>
+        client.send<{ id: string }>("POST", "/api/push/subscriptions", body),
       remove: (id: string) => client.send<void>("DELETE", `/api/push/subscriptions/${enc(id)}`),
       test: () => client.send<TestResultView>("POST", "/api/push/test", {}),
     },

@@ -38,6 +38,7 @@ import type {
   RestoreView,
 } from "../../../server/contract/restores.ts";
 import type { ApiClient } from "./client.ts";
+import { listOf, unwrap } from "./envelope.ts";
 
 export type {
   BreadcrumbView,
@@ -80,22 +81,6 @@ export type {
   RestoreView,
 };
 export { DEFAULT_RESTORE_ROOT, downloadFileName, downloadUrl, OVERWRITE_POLICIES };
-
-/** The answer's named member, or the answer itself when the appliance sends it bare. */
-function unwrap<T>(body: unknown, key: string): T {
-  if (body && typeof body === "object" && key in body) return (body as Record<string, T>)[key];
-  return body as T;
-}
-
-/** The answer's one list, whatever its envelope calls it. */
-function listOf<T>(body: unknown, key?: string): T[] {
-  if (Array.isArray(body)) return body as T[];
-  if (body && typeof body === "object" && key && Array.isArray((body as never)[key])) {
-    return (body as Record<string, T[]>)[key];
-  }
-  const found = body && typeof body === "object" ? Object.values(body).find(Array.isArray) : null;
-  return (found ?? []) as T[];
-}
 
 type Q = Record<string, string | number | undefined>;
 

@@ -13,21 +13,9 @@ import type {
   UpdateSchedule,
 } from "../../../server/contract/schedules.ts";
 import type { ApiClient } from "./client.ts";
+import { listOf, unwrap } from "./envelope.ts";
 
 const enc = encodeURIComponent;
-
-/** The answer's named member, or the answer itself when the appliance sends the object bare. */
-export function unwrap<T>(body: unknown, key: string): T {
-  if (body && typeof body === "object" && key in body) return (body as Record<string, T>)[key];
-  return body as T;
-}
-
-/** The answer's one list, whatever its envelope calls it. */
-export function listOf<T>(body: unknown): T[] {
-  if (Array.isArray(body)) return body as T[];
-  const found = body && typeof body === "object" ? Object.values(body).find(Array.isArray) : null;
-  return (found ?? []) as T[];
-}
 
 export function createSchedulesApi(client: ApiClient) {
   const one = (id: string) => `/api/schedules/${enc(id)}`;

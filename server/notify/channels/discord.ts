@@ -16,7 +16,7 @@ const COLOR: Record<AlertSeverity, number> = {
 };
 const GREEN = 0x188038;
 
-export function discordRequestBody(m: Message): Record<string, unknown> {
+function discordRequestBody(m: Message): Record<string, unknown> {
   const fields = [
     m.hostName ? { name: "Host", value: m.hostName, inline: true } : null,
     m.planName ? { name: "Plan", value: m.planName, inline: true } : null,

@@ -16,7 +16,7 @@ export interface GotifyConfig {
 
 const PRIORITY: Record<AlertSeverity, number> = { critical: 8, warning: 5, info: 2 };
 
-export function gotifyRequestBody(m: Message, config: GotifyConfig): Record<string, unknown> {
+function gotifyRequestBody(m: Message, config: GotifyConfig): Record<string, unknown> {
   return {
     title: m.title,
     message: m.body,

@@ -78,10 +78,10 @@ const HINT: Record<number, string> = {
 };
 
 /** Longest wait a Retry-After may ask for; a longer one is cut to this. */
-export const MAX_RETRY_AFTER_MS = 6 * 3600_000;
+const MAX_RETRY_AFTER_MS = 6 * 3600_000;
 
 /** Retry-After as seconds or an HTTP date (RFC 9110 §10.2.3), in ms from `now`; else undefined. */
-export function parseRetryAfter(value: string | null, now: number): number | undefined {
+function parseRetryAfter(value: string | null, now: number): number | undefined {
   if (!value) return undefined;
   const v = value.trim();
   const ms = /^\d{1,10}$/.test(v) ? Number(v) * 1000 : Date.parse(v) - now;
@@ -134,7 +134,38 @@ export function judgeAnswer(
   return { ok: false, status, reason: `${service} answered ${statusWords(status)}` };
 }
 
-export async function postJson(
+/**
+ * One POST with redirects refused (a redirect would carry a signature or a token to an address
+ * nobody configured). Nothing of the answer is kept but its status and headers, which `judge`
+ * turns into the outcome; a request that gets no answer is described by its kind only.
+ */
+export async function post(
+  fetch: Fetch,
+  url: string,
+  opts: {
+    headers: Record<string, string>;
+    body: BodyInit;
+    signal: AbortSignal;
+    judge(res: Response): SendResult;
+  },
+): Promise<SendResult> {
+  let res: Response;
+  try {
+    res = await fetch(url, {
+      method: "POST",
+      headers: opts.headers,
+      body: opts.body,
+      signal: opts.signal,
+      redirect: "manual",
+    });
+  } catch (err) {
+    return { ok: false, status: null, reason: networkReason(err, opts.signal) };
+  }
+  await res.body?.cancel().catch(() => {/* already closed: nothing to release */});
+  return opts.judge(res);
+}
+
+export function postJson(
   fetch: Fetch,
   url: string,
   opts: {
@@ -144,20 +175,10 @@ export async function postJson(
     signal: AbortSignal;
   },
 ): Promise<SendResult> {
-  let res: Response;
-  try {
-    res = await fetch(url, {
-      method: "POST",
-      headers: { "content-type": "application/json", ...opts.headers },
-      body: opts.body,
-      signal: opts.signal,
-      // A redirect would carry a signature or a token to an address nobody configured.
-      redirect: "manual",
-    });
-  } catch (err) {
-    return { ok: false, status: null, reason: networkReason(err, opts.signal) };
-  }
-  // Nothing of the answer is kept but its status (and a Retry-After).
-  await res.body?.cancel().catch(() => {/* already closed: nothing to release */});
-  return judgeAnswer(opts.service, res);
+  return post(fetch, url, {
+    headers: { "content-type": "application/json", ...opts.headers },
+    body: opts.body,
+    signal: opts.signal,
+    judge: (res) => judgeAnswer(opts.service, res),
+  });
 }

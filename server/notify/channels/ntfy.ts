@@ -17,7 +17,7 @@ export interface NtfyConfig {
 
 const PRIORITY: Record<AlertSeverity, number> = { critical: 5, warning: 4, info: 3 };
 
-export function ntfyRequestBody(m: Message, config: NtfyConfig): Record<string, unknown> {
+function ntfyRequestBody(m: Message, config: NtfyConfig): Record<string, unknown> {
   const tags = m.event === "resolved"
     ? ["white_check_mark"]
     : m.severity === "critical"

@@ -12,7 +12,7 @@ function esc(s: string): string {
   return s.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;");
 }
 
-export function slackRequestBody(m: Message): Record<string, unknown> {
+function slackRequestBody(m: Message): Record<string, unknown> {
   const where = [
     m.hostName ? `*Host:* ${esc(m.hostName)}` : null,
     m.planName ? `*Plan:* ${esc(m.planName)}` : null,

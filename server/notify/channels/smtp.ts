@@ -27,7 +27,7 @@ export interface SmtpConfig {
 }
 
 /** ASCII on purpose: an encoded-word subject is harder to filter on in a mail client. */
-export function smtpSubject(m: Message): string {
+function smtpSubject(m: Message): string {
   return `[Cairn] ${m.title}`;
 }
 

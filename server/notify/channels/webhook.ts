@@ -12,7 +12,7 @@ export interface WebhookConfig {
   url: string;
 }
 
-export function webhookSignature(secret: string, body: string): string {
+function webhookSignature(secret: string, body: string): string {
   return "sha256=" + createHmac("sha256", secret).update(body).digest("hex");
 }
 

@@ -9,7 +9,7 @@
 import webpush from "web-push";
 import type { PushPayload } from "../../contract/alerts.ts";
 import type { VapidKeys } from "../vapid.ts";
-import { judgeAnswer, networkReason } from "./http.ts";
+import { judgeAnswer, post } from "./http.ts";
 import type { Fetch, SendResult } from "./http.ts";
 
 export interface PushTarget {
@@ -28,7 +28,7 @@ const PUSH_HINTS: Record<number, string> = {
 /** A day: an alert older than that on a phone that was off is no longer news. */
 const TTL_SECONDS = 24 * 3600;
 
-export async function sendPush(
+export function sendPush(
   payload: PushPayload,
   opts: { target: PushTarget; vapid: VapidKeys; fetch: Fetch; signal: AbortSignal },
 ): Promise<SendResult> {
@@ -51,26 +51,20 @@ export async function sendPush(
         : {}),
     },
   );
-  let res: Response;
-  try {
-    res = await opts.fetch(details.endpoint, {
-      method: "POST",
-      headers: details.headers as Record<string, string>,
-      body: details.body as unknown as BodyInit,
-      signal: opts.signal,
-      redirect: "manual",
-    });
-  } catch (err) {
-    return { ok: false, status: null, reason: networkReason(err, opts.signal) };
-  }
-  await res.body?.cancel().catch(() => {/* already closed: nothing to release */});
-  if (res.status === 404 || res.status === 410) {
-    return {
-      ok: false,
-      status: res.status,
-      reason: "The push service no longer knows this device",
-      gone: true,
-    };
-  }
-  return judgeAnswer("The push service", res, { hints: PUSH_HINTS });
+  return post(opts.fetch, details.endpoint, {
+    headers: details.headers as Record<string, string>,
+    body: details.body as unknown as BodyInit,
+    signal: opts.signal,
+    judge(res) {
+      if (res.status === 404 || res.status === 410) {
+        return {
+          ok: false,
+          status: res.status,
+          reason: "The push service no longer knows this device",
+          gone: true,
+        };
+      }
+      return judgeAnswer("The push service", res, { hints: PUSH_HINTS });
+    },
+  });
 }

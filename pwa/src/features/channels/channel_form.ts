@@ -182,18 +182,15 @@ function toErrors(kind: ChannelKind, issues: ReadonlyArray<v.BaseIssue<unknown>>
 
 export type Checked<T> = { ok: true; value: T } | { ok: false; errors: FieldErrors };
 
+/** What a create and an update both send: everything but the kind's own fields. */
+function common(form: ChannelForm) {
+  const { name, enabled, rules, severities, events } = form;
+  return { name, enabled, rules, severities, events };
+}
+
 export function checkCreate(form: ChannelForm): Checked<CreateChannel> {
   const { config, secrets } = parts(form);
-  const body = {
-    kind: form.kind,
-    name: form.name,
-    enabled: form.enabled,
-    rules: form.rules,
-    severities: form.severities,
-    events: form.events,
-    config,
-    secrets,
-  };
+  const body = { kind: form.kind, ...common(form), config, secrets };
   const r = v.safeParse(CreateChannelSchema, body);
   return r.success
     ? { ok: true, value: r.output }
@@ -208,11 +205,7 @@ export function checkUpdate(form: ChannelForm): Checked<UpdateChannel> {
   // The config schema's paths start at the field itself ("server"), as the form names it.
   if (!c.success) Object.assign(errors, toErrors(form.kind, c.issues));
   const body = {
-    name: form.name,
-    enabled: form.enabled,
-    rules: form.rules,
-    severities: form.severities,
-    events: form.events,
+    ...common(form),
     config,
     ...(Object.keys(secrets).length ? { secrets } : {}),
   };

@@ -15,7 +15,7 @@ import { useStores } from "../../state/stores.ts";
 import { errorMessage } from "../common/use_action.ts";
 import { createHostsApi } from "../hosts/hosts_api.ts";
 import { Checkbox, TextField } from "../plans/form_parts.tsx";
-import type { FieldErrors } from "../schedules/schedule_form.ts";
+import { useEditorForm } from "../schedules/use_editor_form.ts";
 import { serverFieldErrors } from "../schedules/schedule_form.ts";
 import { RuleFields } from "../schedules/ScheduleFields.tsx";
 import { SchedulePreview } from "../schedules/SchedulePreview.tsx";
@@ -92,20 +92,9 @@ function DrillScheduleEditor(
   const hosts = useLoad(() => createHostsApi(api.client).list());
   const zones = useMemo(() => timeZones(viewerZone()), []);
   const s = props.schedule;
-  const [form, setForm] = useState<DrillScheduleForm>(() =>
-    s ? drillFormFrom(s) : emptyDrillForm(viewerZone())
-  );
-  const [errors, setErrors] = useState<FieldErrors>({});
-  const [previewErrors, setPreviewErrors] = useState<FieldErrors>({});
-  const [busy, setBusy] = useState(false);
-  const set = <K extends keyof DrillScheduleForm>(key: K, value: DrillScheduleForm[K]) => {
-    setForm((f) => ({ ...f, [key]: value }));
-    setErrors((e) => {
-      const { [key as string]: _gone, ...rest } = e;
-      return rest;
-    });
-  };
-  const shown = { ...previewErrors, ...errors };
+  const { form, set, setErrors, setPreviewErrors, busy, setBusy, shown } = useEditorForm<
+    DrillScheduleForm
+  >(() => s ? drillFormFrom(s) : emptyDrillForm(viewerZone()));
   const others = (hosts.data?.hosts ?? []).filter((h) =>
     h.id !== props.hostId && h.status !== "pending" && h.status !== "rejected" &&
     h.status !== "revoked"

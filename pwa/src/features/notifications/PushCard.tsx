@@ -12,7 +12,6 @@ import { Notice } from "../../components/Notice.tsx";
 import { useLoad } from "../../components/use_load.ts";
 import { LoadState } from "../common/LoadState.tsx";
 import { useAction } from "../common/use_action.ts";
-import { ApiError } from "../../api/client.ts";
 import { useStores } from "../../state/stores.ts";
 import {
   base64UrlToBytes,
@@ -87,7 +86,7 @@ export function PushCard({ api }: { api: NotifyApi }) {
       localStorage.setItem(DEVICE_KEY, saved.id);
       toasts.success("Notifications are on for this device");
     } catch (err) {
-      const reason = err instanceof ApiError || err instanceof Error ? err.message : String(err);
+      const reason = err instanceof Error ? err.message : String(err);
       setProblem(`Notifications could not be turned on for this device: ${reason}.`);
     } finally {
       setBusy(false);

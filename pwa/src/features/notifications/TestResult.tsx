@@ -1,7 +1,7 @@
 /** What a "Send test" did: each delivery's outcome with its reason. */
 import type { DeliveryView, TestResultView } from "../../../../server/contract/notify.ts";
 
-export const DELIVERY_WORDS: Record<DeliveryView["state"], string> = {
+const DELIVERY_WORDS: Record<DeliveryView["state"], string> = {
   pending: "Waiting to retry",
   sent: "Delivered",
   failed: "Failed, will retry",

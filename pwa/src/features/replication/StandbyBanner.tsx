@@ -1,4 +1,5 @@
 import { useEffect, useState } from "preact/hooks";
+import { createReplicationApi } from "../../api/replication_api.ts";
 import { useStores } from "../../state/stores.ts";
 
 const EVERY_MS = 30_000;
@@ -9,12 +10,13 @@ const EVERY_MS = 30_000;
  */
 export function StandbyBanner() {
   const { api, router } = useStores();
-  const [primary, setPrimary] = useState<string | null | false>(false);
+  const [primary, setPrimary] = useState<string | false>(false);
   const path = router.path.value;
   useEffect(() => {
     let live = true;
+    const rep = createReplicationApi(api.client);
     const look = () =>
-      api.client.get<{ role: string; primaryUrl: string | null }>("/api/replication/status")
+      rep.status()
         .then((s) => live && setPrimary(s.role === "standby" ? s.primaryUrl ?? "" : false))
         .catch(() => {}); // offline or not allowed: the banner stays as it was
     look();
@@ -24,7 +26,7 @@ export function StandbyBanner() {
       clearInterval(t);
     };
   }, [path]);
-  if (primary === false || primary === null) return null;
+  if (primary === false) return null;
   return (
     <div class="notice notice--warning" role="status" data-testid="standby-banner">
       <p>

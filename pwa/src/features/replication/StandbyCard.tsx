@@ -74,10 +74,6 @@ function StandbyFacts({ s }: { s: ReplicationStatusView }) {
             <br />
             <span class="field__hint">{s.peer.phrase}</span>
           </dd>
-        </>
-      )}
-      {s.peer && (
-        <>
           <dt>Positions</dt>
           <dd>
             {s.role === "primary" ? "logged" : "primary at"} {s.headPosition.toLocaleString()},{" "}

@@ -19,7 +19,8 @@ import {
   scheduleFormFrom,
   serverFieldErrors,
 } from "./schedule_form.ts";
-import type { FieldErrors, ScheduleForm } from "./schedule_form.ts";
+import type { ScheduleForm } from "./schedule_form.ts";
+import { useEditorForm } from "./use_editor_form.ts";
 import { RuleFields, WhenFields } from "./ScheduleFields.tsx";
 import { SchedulePreview } from "./SchedulePreview.tsx";
 import { viewerZone } from "./schedule_words.ts";
@@ -76,20 +77,9 @@ function ScheduleEditor(
 ) {
   const { toasts } = useStores();
   const s = props.schedule;
-  const [form, setForm] = useState<ScheduleForm>(() =>
-    s ? scheduleFormFrom(s) : emptyScheduleForm(props.kind, viewerZone())
-  );
-  const [errors, setErrors] = useState<FieldErrors>({});
-  const [previewErrors, setPreviewErrors] = useState<FieldErrors>({});
-  const [busy, setBusy] = useState(false);
-  const set = <K extends keyof ScheduleForm>(key: K, value: ScheduleForm[K]) => {
-    setForm((f) => ({ ...f, [key]: value }));
-    setErrors((e) => {
-      const { [key as string]: _gone, ...rest } = e;
-      return rest;
-    });
-  };
-  const shown = { ...previewErrors, ...errors };
+  const { form, set, setErrors, setPreviewErrors, busy, setBusy, shown } = useEditorForm<
+    ScheduleForm
+  >(() => s ? scheduleFormFrom(s) : emptyScheduleForm(props.kind, viewerZone()));
 
   const save = async (e: Event) => {
     e.preventDefault();

@@ -165,35 +165,33 @@ export function previewBody(
 
 export type Checked<T> = { ok: true; value: T } | { ok: false; errors: FieldErrors };
 
-export function checkCreate(
-  f: ScheduleForm,
-  ctx: { planId: string; kind: ScheduleKind },
-): Checked<CreateSchedule> {
-  const r = v.safeParse(CreateScheduleSchema, {
-    planId: ctx.planId,
-    kind: ctx.kind,
+/** The fields create and update share, as the contract should judge them. */
+function fieldsOf(f: ScheduleForm) {
+  return {
     rule: ruleOf(f),
     timeZone: f.timeZone,
     jitterMinutes: num(f.jitter),
     catchUp: f.catchUp,
     enabled: f.enabled,
-  });
+  };
+}
+
+function check<T>(schema: v.GenericSchema<unknown, T>, body: unknown): Checked<T> {
+  const r = v.safeParse(schema, body);
   return r.success
     ? { ok: true, value: r.output }
     : { ok: false, errors: issuesToErrors(r.issues) };
 }
 
+export function checkCreate(
+  f: ScheduleForm,
+  ctx: { planId: string; kind: ScheduleKind },
+): Checked<CreateSchedule> {
+  return check(CreateScheduleSchema, { planId: ctx.planId, kind: ctx.kind, ...fieldsOf(f) });
+}
+
 export function checkUpdate(f: ScheduleForm): Checked<UpdateSchedule> {
-  const r = v.safeParse(UpdateScheduleSchema, {
-    rule: ruleOf(f),
-    timeZone: f.timeZone,
-    jitterMinutes: num(f.jitter),
-    catchUp: f.catchUp,
-    enabled: f.enabled,
-  });
-  return r.success
-    ? { ok: true, value: r.output }
-    : { ok: false, errors: issuesToErrors(r.issues) };
+  return check(UpdateScheduleSchema, fieldsOf(f));
 }
 
 /** The appliance's 400 details (`{ problems: [{ field, problem }] }`) by form field. */
