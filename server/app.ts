@@ -278,7 +278,8 @@ export function createApp(deps: AppDeps) {
     const requestId = c.get("requestId") ?? "";
     if (err instanceof AppError) {
       if (
-        err.status === 429 && err.details && typeof err.details === "object" &&
+        (err.status === 429 || err.status === 503) && err.details &&
+        typeof err.details === "object" &&
         "retryAfterSeconds" in err.details
       ) {
         c.header(

@@ -53,6 +53,7 @@ export async function startAppliance(
   // Before anything serves: the triggers must match the role (capture, or the standby's guard).
   let onRoleChange: (role: "primary" | "standby", e: { epoch: number; by: string }) => void =
     () => {};
+  let onDetached: (by: string) => void = () => {};
   const replication = openReplication({
     dbFile,
     dataDir,
@@ -63,6 +64,7 @@ export async function startAppliance(
     log,
     config,
     onRoleChange: (role, e) => onRoleChange(role, e),
+    onDetached: (by) => onDetached(by),
   });
 
   let tls: TlsFacts = { enabled: false, caCertPem: null, caFingerprint: null, hostnames: [] };
@@ -170,6 +172,11 @@ export async function startAppliance(
       log.warn("starting the promoted primary's work failed", { error: err })
     );
   };
+  onDetached = (by) =>
+    void services.audit.record({ type: "user", id: null, name: by, ip: null }, {
+      action: "replication.detached",
+      details: {},
+    }).catch((err) => log.warn("auditing a detach failed", { error: err }));
   const scheme = serveTls ? "https" : "http";
   const host = config.listen.hostname.includes(":")
     ? `[${config.listen.hostname}]`

@@ -117,17 +117,42 @@ export const PeerStatusSchema = v.object({
   epoch: int(1),
   position: int(),
   time: int(),
+  /**
+   * A standby answering its own paired primary at its epoch, not promoting: it promises not to
+   * promote for the lease's length from now (server/replication/lease.ts).
+   */
+  leaseGranted: v.optional(v.boolean()),
   signature: Base64,
 });
 export type PeerStatus = v.InferOutput<typeof PeerStatusSchema>;
 
 export function peerStatusFields(s: Omit<PeerStatus, "signature">): string[] {
-  return [s.applianceId, s.role, String(s.epoch), String(s.position), String(s.time)];
+  const fields = [s.applianceId, s.role, String(s.epoch), String(s.position), String(s.time)];
+  return s.leaseGranted === undefined ? fields : [...fields, `lease:${s.leaseGranted}`];
 }
 
 export const PromoteSchema = v.strictObject({
   confirm: v.literal("promote", 'must be the word "promote"'),
 });
+
+/** Detach: the primary forgets its standby and accepts writes alone again. */
+export const DetachSchema = v.strictObject({
+  confirm: v.literal("detach", 'must be the word "detach"'),
+});
+
+/** The write lease (docs/replication.md, "Lease"). */
+export interface ReplicationLeaseView {
+  /** A primary: how long it still holds the standby's lease, in ms; null when it holds none. */
+  heldForMs: number | null;
+  /** A paired primary without a lease refuses writes from outside (503 writes_paused). */
+  writesPaused: boolean;
+  /** A primary: ms since its standby last answered a probe (null when unpaired). */
+  standbySilentMs: number | null;
+  /** A standby: ms until a promotion may complete (0: at once). */
+  promotableInMs: number | null;
+  /** A standby: a promotion was asked for and waits for the primary's lease to end. */
+  promoting: boolean;
+}
 
 export interface ReplicationPeerView {
   applianceId: string;
@@ -156,6 +181,7 @@ export interface ReplicationStatusView {
   /** Synchronous mode (a primary): on, and whether the standby is there to wait for. */
   synchronous: { enabled: boolean; standbyConnected: boolean };
   lastError: string | null;
+  lease: ReplicationLeaseView;
 }
 
 export interface PairingCodeView {

@@ -91,7 +91,11 @@ export async function serveChanges(
   return { body, signature: await signBody(deps.identity, REPLICATION_SIGN_CONTEXT.batch, body) };
 }
 
-export async function serveStatus(deps: ServeDeps): Promise<{ body: string; signature: string }> {
+/** `leaseGranted` only in an answer to the paired primary (the service decides, lease.ts). */
+export async function serveStatus(
+  deps: ServeDeps,
+  leaseGranted?: boolean,
+): Promise<{ body: string; signature: string }> {
   const state = readState(deps.conn);
   const unsigned: Omit<PeerStatus, "signature"> = {
     applianceId: deps.identity.applianceId,
@@ -99,6 +103,7 @@ export async function serveStatus(deps: ServeDeps): Promise<{ body: string; sign
     epoch: state.epoch,
     position: state.role === "primary" ? lastPosition(deps.conn) : state.appliedPosition,
     time: deps.now(),
+    ...(leaseGranted === undefined ? {} : { leaseGranted }),
   };
   const status: PeerStatus = {
     ...unsigned,

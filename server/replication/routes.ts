@@ -3,6 +3,7 @@ import { actorOf } from "../auth/principal.ts";
 import { EmptySchema } from "../contract/api.ts";
 import {
   ChangesQuerySchema,
+  DetachSchema,
   PairRequestSchema,
   PromoteSchema,
   REPLICATION_HEADERS as H,
@@ -62,8 +63,8 @@ export function replicationRoutes(replication: ReplicationService): Route[] {
       path: "/api/replication/v1/status",
       access: "public",
       handle: async ({ c }) => {
-        await verifyGet(replication, c);
-        return signedJson(await replication.peerStatus());
+        const peer = await verifyGet(replication, c);
+        return signedJson(await replication.peerStatus(peer));
       },
     }),
     route({
@@ -86,7 +87,17 @@ export function replicationRoutes(replication: ReplicationService): Route[] {
       access: "admin",
       body: PromoteSchema,
       handle: async ({ principal, ip }) => {
-        replication.promote(actorOf(principal, ip).name);
+        await replication.promote(actorOf(principal, ip).name);
+        return await replication.status();
+      },
+    }),
+    route({
+      method: "POST",
+      path: "/api/replication/detach",
+      access: "admin",
+      body: DetachSchema,
+      handle: async ({ principal, ip }) => {
+        replication.detach(actorOf(principal, ip).name);
         return await replication.status();
       },
     }),

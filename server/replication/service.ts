@@ -22,20 +22,24 @@ import { makeSnapshot, removeFile } from "./bootstrap.ts";
 import type { MigrationFile } from "./capture.ts";
 import { lastPosition } from "./capture.ts";
 import { createPeerClient } from "./client.ts";
-import { StandbyReadOnlyError } from "./errors.ts";
+import { ReplicationRefusedError, StandbyReadOnlyError } from "./errors.ts";
+import { createLeaseGrantor, createLeaseHolder, monotonic, WritesPausedError } from "./lease.ts";
+import type { LeaseClock } from "./lease.ts";
+import { awaitPromotable } from "./promotion.ts";
 import { changeTime, logHead, trimLog } from "./log.ts";
 import { acceptPairing, createPairingCode, vouchForPeer } from "./pairing.ts";
-import { SYNC_PEER_GONE_MS, waitForStandby } from "./sync.ts";
+import { waitForStandby } from "./sync.ts";
 import { assertServingPrimary, serveChanges, serveStatus } from "./primary.ts";
 import type { ServeDeps } from "./primary.ts";
 import type { RekeyableBox } from "./rekeyable_box.ts";
 import type { SqlConn } from "./repo.ts";
 import { becomeStandbyOf, fence, promote, settleRoleTriggers } from "./roles.ts";
-import { peerWasPromoted, runProbeLoop } from "./probe.ts";
+import { probeOnce, runProbeLoop } from "./probe.ts";
+import type { ProbeDeps } from "./probe.ts";
 import { sleep } from "./sleep.ts";
 import { runStandbyLoop } from "./standby.ts";
 import type { Heard } from "./standby.ts";
-import { readState } from "./state.ts";
+import { readState, updateState } from "./state.ts";
 import { buildStatus } from "./status.ts";
 import { verifySignedRequest } from "./signing.ts";
 import type { VerifiedRequest } from "./signing.ts";
@@ -60,6 +64,10 @@ export interface ReplicationDeps {
    * work only a primary does (alerts, notifications, job recovery).
    */
   onRoleChange?(role: ReplicationRole, e: { epoch: number; by: string }): void;
+  /** Told after an admin detached the standby (the appliance audits it). */
+  onDetached?(by: string): void;
+  /** The write lease's clock and length (lease.ts); tests may shorten it. */
+  leaseClock?: LeaseClock;
 }
 
 export function createReplicationService(deps: ReplicationDeps) {
@@ -76,6 +84,14 @@ export function createReplicationService(deps: ReplicationDeps) {
   let loop: AbortController | null = null;
   let loopDone: Promise<void> = Promise.resolve();
   const stop = new AbortController();
+  const leaseClock = deps.leaseClock ?? monotonic;
+  const lease = createLeaseHolder(leaseClock);
+  const grantor = createLeaseGrantor(leaseClock);
+  // A just-promoted primary needs no lease until its peer follows it and grants one: the old
+  // primary cannot accept writes meanwhile (its lease from this appliance ran out before the
+  // promotion). After a restart a paired primary always needs one.
+  let leaseOptional = false;
+  let promotion: Promise<{ epoch: number; afterPosition: number }> | null = null;
   const applier = createApplier(conn, deps.migrations);
   const client = createPeerClient({
     identity,
@@ -116,7 +132,7 @@ export function createReplicationService(deps: ReplicationDeps) {
           selfUrl: () => selfUrl,
           onHeard: (h) => void (heard = h),
         }, signal)
-        : runProbeLoop({ conn, client, now: deps.now, log: deps.log, onFenced }, signal)
+        : runProbeLoop(probeDeps, signal)
     ).then(() => {
       refresh();
       if (!stop.signal.aborted && !signal.aborted) startLoops();
@@ -124,6 +140,8 @@ export function createReplicationService(deps: ReplicationDeps) {
   };
 
   const onFenced = () => {
+    lease.clear();
+    leaseOptional = false;
     refresh();
     deps.log?.warn("replication: fenced; this appliance is now a standby", { primaryUrl });
     deps.onRoleChange?.("standby", { epoch: readState(conn).epoch, by: "fencing" });
@@ -144,8 +162,31 @@ export function createReplicationService(deps: ReplicationDeps) {
     },
   };
 
+  const probeDeps: ProbeDeps = {
+    conn,
+    client,
+    now: deps.now,
+    mono: leaseClock.mono,
+    lease: {
+      ...lease,
+      granted(sentAt: number) {
+        lease.granted(sentAt);
+        leaseOptional = false;
+      },
+    },
+    log: deps.log,
+    onFenced: () => onFenced(),
+  };
+
+  /** The one answer to "may this appliance accept writes from outside now?" (null: yes). */
+  function writeRefusal(): Error | null {
+    if (role === "standby") return new StandbyReadOnlyError(primaryUrl);
+    const s = readState(conn);
+    if (!s.peerKey || leaseOptional || lease.held()) return null;
+    return new WritesPausedError(lease.silentMs(), lease.everAnswered());
+  }
+
   let trimTimer: ReturnType<typeof setInterval> | null = null;
-  let lastPeerContact = 0;
   // On the injected clock, for status and the lag alert; silence counts from the start too.
   let lastContactAt: number | null = null;
   const openedAt = deps.now();
@@ -161,34 +202,86 @@ export function createReplicationService(deps: ReplicationDeps) {
       lastContactAt,
       synchronous: {
         enabled: deps.config.replicationSync === true,
-        standbyConnected: Date.now() - lastPeerContact <= SYNC_PEER_GONE_MS,
+        standbyConnected: lease.held(),
       },
+      lease: leaseView(),
     });
+  }
+
+  function leaseView() {
+    const s = readState(conn);
+    const primary = s.role === "primary";
+    return {
+      heldForMs: primary && lease.held() ? Math.round(lease.remainingMs() ?? 0) : null,
+      writesPaused: primary && writeRefusal() !== null,
+      standbySilentMs: primary && s.peerKey ? Math.round(lease.silentMs()) : null,
+      promotableInMs: primary ? null : Math.round(grantor.promotableInMs()),
+      promoting: !primary && grantor.promoting(),
+    };
+  }
+
+  async function promoteAfterLease(by: string) {
+    try {
+      await awaitPromotable({
+        conn,
+        client,
+        applier,
+        grantor,
+        mono: leaseClock.mono,
+        now: deps.now,
+        log: deps.log,
+        stopTailing: async () => {
+          loop?.abort();
+          await loopDone.catch(() => {});
+        },
+      }, stop.signal);
+      const r = promote(conn, {
+        applianceId: identity.applianceId,
+        migrations: deps.migrations,
+        now: deps.now(),
+      });
+      leaseOptional = true;
+      lease.clear();
+      refresh();
+      startLoops();
+      deps.onRoleChange?.("primary", { epoch: r.epoch, by });
+      deps.log?.info("replication: promoted to primary", {
+        epoch: r.epoch,
+        after: r.afterPosition,
+      });
+      return r;
+    } catch (err) {
+      grantor.resume();
+      refresh();
+      if (role === "standby" && !stop.signal.aborted) startLoops();
+      throw err;
+    } finally {
+      grantor.resume();
+    }
   }
 
   return {
     role: () => role,
     primaryUrl: () => primaryUrl,
-    /** The one write guard: throws the 409 on a standby. */
+    /**
+     * The one write guard: the 409 on a standby, the 503 writes_paused on a paired primary
+     * without the standby's lease.
+     */
     assertWritable() {
-      if (role === "standby") throw new StandbyReadOnlyError(primaryUrl);
+      const refusal = writeRefusal();
+      if (refusal) throw refusal;
     },
     /**
      * At start, before serving: a primary with a peer asks it once (bounded) whether it was
-     * replaced while this one was down, and fences itself before accepting any write if so.
-     * An unreachable peer is no answer: the primary serves (see docs/replication.md).
+     * replaced while this one was down, and fences itself before accepting any write if so; the
+     * answer also brings the first lease. An unreachable peer is no answer: the primary serves
+     * reads and refuses writes until its standby answers (lease.ts).
      */
-    async settle(timeoutMs = 3000) {
-      const s = readState(conn);
-      if (s.role !== "primary" || !s.peerKey || !s.peerUrl) return;
+    async settle() {
       try {
-        const peer = await client.status(AbortSignal.timeout(timeoutMs));
-        if (peerWasPromoted(peer, s)) {
-          fence(conn, { primaryUrl: s.peerUrl, now: deps.now() });
-          onFenced();
-        }
+        await probeOnce(probeDeps, stop.signal);
       } catch (err) {
-        deps.log?.warn("replication: the peer did not answer at start; serving as primary", {
+        deps.log?.warn("replication: the standby did not answer at start; writes wait for it", {
           error: (err as Error).message,
         });
       }
@@ -223,7 +316,6 @@ export function createReplicationService(deps: ReplicationDeps) {
       q: { after: number; wait: number; limit: number },
       signal: AbortSignal,
     ) {
-      lastPeerContact = Date.now();
       lastContactAt = deps.now();
       return serveChanges(serveDeps, {
         after: q.after,
@@ -255,32 +347,64 @@ export function createReplicationService(deps: ReplicationDeps) {
         stream: Readable.toWeb(nodeStream) as ReadableStream<Uint8Array>,
       };
     },
-    peerStatus: () => serveStatus(serveDeps),
+    /** The signed status; to its paired primary at its epoch a standby grants the lease. */
+    peerStatus(v: VerifiedRequest) {
+      const s = readState(conn);
+      const grant = s.role === "standby" && v.epoch === s.epoch ? grantor.grant() : undefined;
+      return serveStatus(serveDeps, grant);
+    },
     /** Synchronous mode (sync.ts): resolves once the standby holds what is logged now. */
     waitForStandby: (): Promise<void> =>
-      deps.config.replicationSync
-        ? waitForStandby(conn, { lastPeerContact, stop: stop.signal })
-        : Promise.resolve(),
+      deps.config.replicationSync ? waitForStandby(conn, { stop: stop.signal }) : Promise.resolve(),
     /** The paired appliance, vouched for by this one's signature, for agents' hello. */
     agentPeers: (): Promise<HelloPeer[]> => vouchForPeer(conn, identity),
     pair: (req: PairRequest) =>
       acceptPairing(conn, { identity, secretKey: deps.secretBox.key(), req, now: deps.now() }),
     createPairingCode: (createdBy: string): PairingCodeView =>
       createPairingCode(conn, { createdBy, now: deps.now() }),
-    promote(by: string) {
-      const r = promote(conn, {
-        applianceId: identity.applianceId,
-        migrations: deps.migrations,
-        now: deps.now(),
-      });
-      refresh();
+    /**
+     * Promotes this standby once the primary's lease ended (promotion.ts): at most about
+     * LEASE_MS + 2 s after the last grant, at once when it granted none for that long.
+     */
+    promote(by: string): Promise<{ epoch: number; afterPosition: number }> {
+      if (readState(conn).role !== "standby") {
+        return Promise.reject(
+          new ReplicationRefusedError("not_standby", "This appliance is already the primary"),
+        );
+      }
+      promotion ??= promoteAfterLease(by).finally(() => (promotion = null));
+      return promotion;
+    },
+    /**
+     * Detach (an admin, on a primary): forget the standby, so this appliance accepts writes alone
+     * again. Only when the standby is gone for good or will not be promoted.
+     */
+    detach(by: string) {
+      const s = readState(conn);
+      if (s.role !== "primary") {
+        throw new ReplicationRefusedError("not_primary", "Only a primary can detach its standby");
+      }
+      if (!s.peerKey) {
+        throw new ReplicationRefusedError("not_paired", "This appliance has no standby to detach");
+      }
+      conn.write(() =>
+        updateState(conn, {
+          peerId: null,
+          peerKey: null,
+          peerUrl: null,
+          pairedAt: null,
+          ackedPosition: 0,
+          ackedAt: null,
+          lastError: null,
+        }, deps.now())
+      );
+      lease.clear();
+      leaseOptional = false;
       startLoops();
-      deps.onRoleChange?.("primary", { epoch: r.epoch, by });
-      deps.log?.info("replication: promoted to primary", {
-        epoch: r.epoch,
-        after: r.afterPosition,
+      deps.onDetached?.(by);
+      deps.log?.warn("replication: the standby was detached; this primary accepts writes alone", {
+        standbyId: s.peerId,
       });
-      return r;
     },
     status,
     /** What the standby_lag alert reads (a primary's view of its standby). */

@@ -77,7 +77,7 @@ export function runStandbyLoop(deps: StandbyLoopDeps, signal: AbortSignal): Prom
             fault = inner;
           }
         }
-        const message = (fault as Error).message.slice(0, 500);
+        const message = describeFault(fault).slice(0, 500);
         updateState(conn, { lastError: message }, deps.now());
         deps.log?.warn("replication: standby step failed", { error: message });
         await sleep(pause, signal);
@@ -85,6 +85,17 @@ export function runStandbyLoop(deps: StandbyLoopDeps, signal: AbortSignal): Prom
       }
     }
   })();
+}
+
+/** A primary that detached this standby (or paired another) says so; the status explains it. */
+function describeFault(err: unknown): string {
+  if (
+    err instanceof PeerRefusal && (err.code === "not_paired" || err.code === "unknown_appliance")
+  ) {
+    return "The primary no longer knows this standby (it was detached, or another standby was " +
+      "paired): pair a fresh standby with a new code";
+  }
+  return (err as Error).message;
 }
 
 async function pair(deps: StandbyLoopDeps): Promise<void> {

@@ -1,7 +1,7 @@
 /** What `GET /api/replication/status` shows: role, epoch, both identities, positions and lag. */
 import type { ApplianceIdentity } from "../agent_channel/identity.ts";
 import { fingerprintOf, fromBase64, phraseOf } from "../contract/agent_crypto.ts";
-import type { ReplicationStatusView } from "../contract/replication.ts";
+import type { ReplicationLeaseView, ReplicationStatusView } from "../contract/replication.ts";
 import type { LogHead } from "./log.ts";
 import type { Heard } from "./standby.ts";
 import type { ReplicationState } from "./state.ts";
@@ -20,6 +20,7 @@ export async function buildStatus(o: {
   /** A primary: when its standby last asked for changes (this run); null before. */
   lastContactAt?: number | null;
   synchronous: ReplicationStatusView["synchronous"];
+  lease: ReplicationLeaseView;
 }): Promise<ReplicationStatusView> {
   const s = o.state;
   const fingerprint = await fingerprintOf(fromBase64(o.identity.publicKey)!);
@@ -77,5 +78,6 @@ export async function buildStatus(o: {
       : "ok",
     lastError: s.lastError,
     synchronous: o.synchronous,
+    lease: o.lease,
   };
 }

@@ -49,7 +49,7 @@ export async function pairingCode(primary: { admin: Admin }): Promise<string> {
 
 export async function startStandby(
   primaryUrl: string,
-  opts: { code?: string; dataDir?: string; listen?: string } = {},
+  opts: { code?: string; dataDir?: string; listen?: string; env?: Record<string, string> } = {},
 ): Promise<Node> {
   const p = await startServerProcess({
     dataDir: opts.dataDir,
@@ -57,6 +57,7 @@ export async function startStandby(
     env: {
       CAIRN_STANDBY_OF: primaryUrl,
       ...(opts.code ? { CAIRN_PAIRING_CODE: opts.code } : {}),
+      ...opts.env,
     },
   });
   return Object.assign(p, { admin: null });
@@ -85,6 +86,13 @@ export interface Status {
   peer: { fingerprint: string } | null;
   fingerprint: string;
   synchronous: { enabled: boolean; standbyConnected: boolean };
+  lease: {
+    heldForMs: number | null;
+    writesPaused: boolean;
+    standbySilentMs: number | null;
+    promotableInMs: number | null;
+    promoting: boolean;
+  };
 }
 
 export async function status(node: { admin: Admin | null; url: string }): Promise<Status> {
