@@ -3,6 +3,7 @@
 //
 //   node scripts/cairn.mjs status  [--url URL] [--token TOKEN]
 //   node scripts/cairn.mjs promote [--url URL] [--token TOKEN] --confirm promote
+//   node scripts/cairn.mjs detach  [--url URL] [--token TOKEN] --confirm detach
 //
 // The address and an admin's API token come from the flags or from CAIRN_URL and CAIRN_TOKEN
 // (a token on the command line shows in the process list; prefer the variable). For an
@@ -13,13 +14,19 @@ import process from "node:process";
 const USAGE = `Usage:
   node scripts/cairn.mjs status  [--url URL] [--token TOKEN]
   node scripts/cairn.mjs promote [--url URL] [--token TOKEN] --confirm promote
+  node scripts/cairn.mjs detach  [--url URL] [--token TOKEN] --confirm detach
 
   --url      the appliance's address (or CAIRN_URL), e.g. https://standby.lan:8443
-  --token    an API token (or CAIRN_TOKEN); promote needs an admin's
-  --confirm  promote only: the word "promote", typed out
+  --token    an API token (or CAIRN_TOKEN); promote and detach need an admin's
+  --confirm  the command's own word ("promote" or "detach"), typed out
 
-promote makes this standby the primary. Promote only when the primary is down or cut off from
-everyone: whatever the old primary wrote that this standby never received is lost.`;
+promote makes this standby the primary. It first waits (up to about 8 s) for the primary's write
+lease to end. Promote only when the primary is down or cut off from everyone: whatever the old
+primary wrote that this standby never received is lost.
+
+detach makes a primary forget its standby, so it accepts writes alone again (a primary that
+cannot reach its standby pauses writes). Detach only when the standby is really gone or you will
+not promote it; pairing again needs a new code and a fresh standby.`;
 
 /** Flags as `--name value` or `--name=value`; the first bare word is the command. */
 export function parseArgs(argv) {
@@ -74,7 +81,7 @@ async function call(t, method, path, body) {
     const hint = res.status === 401
       ? " (the token is wrong or revoked)"
       : res.status === 403
-      ? " (promotion needs an admin's token)"
+      ? " (this needs an admin's token)"
       : "";
     throw new Error(`the appliance refused: ${why}${hint}`);
   }
@@ -94,6 +101,13 @@ function describe(s) {
     lines.push(`lag:          ${s.lag.entries} entries, ${secs}`);
     lines.push(`last contact: ${s.lastContactAt ?? "never"}`);
   }
+  const lease = s.lease;
+  if (lease?.writesPaused) {
+    lines.push(`writes:       PAUSED (the standby has not answered; it may have been promoted)`);
+  } else if (lease && lease.heldForMs !== null) {
+    lines.push(`lease:        held for ${(lease.heldForMs / 1000).toFixed(1)} s more`);
+  }
+  if (lease?.promoting) lines.push(`promotion:    waiting for the primary's lease to end`);
   if (s.lastError) lines.push(`last error:   ${s.lastError}`);
   return lines.join("\n");
 }
@@ -119,6 +133,20 @@ export async function main(argv, env, out = console.log) {
     }
     const after = await call(t, "POST", "/api/replication/promote", { confirm: "promote" });
     out(`${t.url} is now the primary (epoch ${after.epoch}).\n${describe(after)}`);
+    return 0;
+  }
+  if (command === "detach") {
+    if (flags.confirm !== "detach") {
+      throw new UsageError('detaching needs --confirm detach (the word "detach", typed out)');
+    }
+    const t = target(flags, env);
+    const before = await call(t, "GET", "/api/replication/status");
+    if (before.role !== "primary") {
+      throw new Error(`${t.url} is a standby; detach on the primary`);
+    }
+    if (!before.peer) throw new Error(`${t.url} has no standby; nothing to do`);
+    const after = await call(t, "POST", "/api/replication/detach", { confirm: "detach" });
+    out(`${t.url} no longer has a standby and accepts writes alone.\n${describe(after)}`);
     return 0;
   }
   throw new UsageError(`unknown command "${command}"`);

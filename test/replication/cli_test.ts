@@ -1,7 +1,8 @@
 /**
  * `scripts/cairn.mjs promote` against two real appliances: the typed confirmation, a wrong and
  * a non-admin token refused with the reason and nothing promoted, status, promotion with the
- * primary gone, and a second promotion told there is nothing to do. The token never shows.
+ * primary gone, and a second promotion told there is nothing to do; `detach` the same way. The
+ * token never shows.
  */
 import assert from "node:assert/strict";
 import { PROJECT_ROOT } from "../../server/paths.ts";
@@ -58,7 +59,7 @@ Deno.test("cairn.mjs promote: confirmation, refusals with reasons, promotion, no
     assert.match(r.text, /the appliance refused: .*\(the token is wrong or revoked\)/);
     r = await cli(["promote", "--url", url, "--token", operator, "--confirm", "promote"]);
     assert.equal(r.code, 1);
-    assert.match(r.text, /promotion needs an admin's token/);
+    assert.match(r.text, /this needs an admin's token/);
     never(r.text);
     r = await cli(["promote", "--url", "http://127.0.0.1:1", "--confirm=promote"], {
       CAIRN_TOKEN: admin,
@@ -85,6 +86,20 @@ Deno.test("cairn.mjs promote: confirmation, refusals with reasons, promotion, no
     assert.equal(r.code, 1);
     assert.match(r.text, /is already the primary \(epoch 2\); nothing to do/);
     assert.equal((await status(standby)).epoch, 2);
+
+    // detach, on the new primary (its peer, the old primary, is gone): same conventions.
+    r = await cli(["detach", "--url", url, "--confirm", "yes"], { CAIRN_TOKEN: admin });
+    assert.equal(r.code, 2);
+    assert.match(r.text, /detaching needs --confirm detach/);
+    assert.ok((await status(standby)).peer !== null, "nothing was detached");
+    r = await cli(["detach", "--url", url, "--confirm", "detach"], { CAIRN_TOKEN: admin });
+    assert.equal(r.code, 0, r.text);
+    assert.match(r.text, /no longer has a standby and accepts writes alone/);
+    never(r.text);
+    assert.equal((await status(standby)).peer, null);
+    r = await cli(["detach", "--url", url, "--confirm", "detach"], { CAIRN_TOKEN: admin });
+    assert.equal(r.code, 1);
+    assert.match(r.text, /has no standby; nothing to do/);
   } finally {
     await standby?.stop();
     await primary.stop();

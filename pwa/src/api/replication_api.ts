@@ -1,6 +1,7 @@
 /**
  * Standby replication's browser endpoints (issue 7), typed by the server's contract: this
- * appliance's role and lag, a pairing code (admin, primary), promotion (admin, standby).
+ * appliance's role and lag, a pairing code (admin, primary), promotion (admin, standby), detach
+ * (admin, a primary whose standby is gone).
  */
 import type {
   PairingCodeView,
@@ -14,6 +15,8 @@ export function createReplicationApi(client: ApiClient) {
     pairingCode: () => client.send<PairingCodeView>("POST", "/api/replication/pairing-codes", {}),
     promote: (confirm: string) =>
       client.send<unknown>("POST", "/api/replication/promote", { confirm }),
+    detach: (confirm: string) =>
+      client.send<ReplicationStatusView>("POST", "/api/replication/detach", { confirm }),
   };
 }
 

@@ -23,10 +23,11 @@ export function PromoteForm(
       <h3 id="promote-title">Promote this appliance</h3>
       <Notice kind="warning">
         <p>
-          Promote only when the primary{props.primaryUrl ? ` (${props.primaryUrl})` : ""}{" "}
-          is down or cut off from everyone. This appliance then accepts writes and agents move to
-          it; if the old primary comes back it steps down, and whatever it wrote that this one never
-          received is lost. Make sure the old appliance is off before you promote.
+          Promote when the primary{props.primaryUrl ? ` (${props.primaryUrl})` : ""}{" "}
+          is down or cut off. Promotion first waits for the primary's lease to end (up to about 8
+          s), so the old primary has stopped accepting writes; this appliance then accepts writes
+          and agents move to it. Whatever the old primary wrote that this one never received is
+          lost; if it comes back it steps down and follows this one.
         </p>
       </Notice>
       <Field
@@ -44,6 +45,11 @@ export function PromoteForm(
       >
         Promote this appliance
       </button>
+      {busy && (
+        <p class="field__hint" role="status" data-testid="promote-waiting">
+          Waiting for the primary's lease to end…
+        </p>
+      )}
     </form>
   );
 }

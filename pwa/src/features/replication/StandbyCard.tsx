@@ -6,6 +6,7 @@ import { useLoad } from "../../components/use_load.ts";
 import { useStores } from "../../state/stores.ts";
 import { LoadState } from "../common/LoadState.tsx";
 import { PairingCodePanel } from "./PairingCodePanel.tsx";
+import { DetachForm } from "./DetachForm.tsx";
 import { PromoteForm } from "./PromoteForm.tsx";
 
 const STATE_WORDS: Record<ReplicationStatusView["state"], string> = {
@@ -36,6 +37,12 @@ export function StandbyCard() {
       </p>
       <LoadState loaded={loaded} what="replication status" />
       {s && <StandbyFacts s={s} />}
+      {s && admin && s.role === "primary" && s.lease.writesPaused && (
+        <DetachForm
+          rep={rep}
+          onDetached={() => loaded.reload()}
+        />
+      )}
       {s && admin && s.role === "primary" && <PairingCodePanel rep={rep} paired={!!s.peer} />}
       {s && admin && s.role === "standby" && (
         <PromoteForm
@@ -46,6 +53,20 @@ export function StandbyCard() {
       )}
     </section>
   );
+}
+
+function leaseWords(s: ReplicationStatusView): string {
+  const l = s.lease;
+  if (s.role === "standby") {
+    if (l.promoting) return "Promotion asked for: waiting for the primary's lease to end";
+    return l.promotableInMs
+      ? `Granted to the primary; a promotion would wait ${formatDuration(l.promotableInMs / 1000)}`
+      : "No lease granted lately: a promotion completes at once";
+  }
+  if (l.writesPaused) return "None: writes are paused";
+  return l.heldForMs === null
+    ? "Not needed until the standby follows this appliance"
+    : `Held for ${formatDuration(l.heldForMs / 1000)} more`;
 }
 
 function StandbyFacts({ s }: { s: ReplicationStatusView }) {
@@ -89,9 +110,11 @@ function StandbyFacts({ s }: { s: ReplicationStatusView }) {
             {s.synchronous.enabled
               ? s.synchronous.standbyConnected
                 ? "On: agent reports wait for the standby"
-                : "On, but the standby is not in touch: reports are not waiting"
+                : "On, but the standby is not in touch: writes are paused"
               : "Off"}
           </dd>
+          <dt>Write lease</dt>
+          <dd data-testid="replication-lease">{leaseWords(s)}</dd>
           <dt>Last contact</dt>
           <dd>
             {s.lastContactAt
