@@ -96,7 +96,7 @@ export class WritesPausedError extends AppError {
       503,
       "writes_paused",
       `Writes are paused: the standby has not answered ${
-        everAnswered ? `for ${seconds} s` : "since this appliance started"
+        everAnswered ? `for ${seconds} s` : "yet"
       }, so it may have been promoted. Agents keep their reports until then. An admin can continue without the standby.`,
       { retryAfterSeconds: 5 },
     );

@@ -420,6 +420,7 @@ export function createReplicationService(deps: ReplicationDeps) {
         peer: s.peer,
         lag: s.lag,
         silentMs: Math.max(0, deps.now() - since),
+        writesPaused: s.lease.writesPaused,
       };
     },
   };

@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import {
   caughtUp,
+  leaseHeld,
   openWriter,
   pairingCode,
   startPrimary,
@@ -35,6 +36,7 @@ Deno.test("standby_lag opens when the standby stops and resolves when it caught 
     standby = await startStandby(primary.url, { code: await pairingCode(primary) });
     writeRows(writer, 5, "a");
     await caughtUp(primary, standby);
+    await leaseHeld(primary);
     const set = await primary.admin.json("PATCH", "/api/alert-rules/standby_lag", {
       params: { seconds: 2 },
     });

@@ -102,6 +102,16 @@ export async function status(node: { admin: Admin | null; url: string }): Promis
   return r.body;
 }
 
+/**
+ * Until a paired primary's probe brought the standby's first lease (within a fraction of a second
+ * of pairing), it pauses writes: tests that write through its API right after pairing wait.
+ */
+export function leaseHeld(primary: { admin: Admin | null; url: string }): Promise<true> {
+  return waitFor("the primary holds the standby's lease", async () => {
+    return (await status(primary)).lease.heldForMs !== null || null;
+  });
+}
+
 export function dbFile(node: { dataDir: string }): string {
   return join(node.dataDir, "cairn.db");
 }

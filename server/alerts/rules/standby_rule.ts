@@ -2,7 +2,9 @@
  * standby_lag, judged on the primary from replication's own view: the paired standby has not
  * acknowledged a change older than `seconds`, or has not been in touch for `seconds` (at least a
  * minute: a healthy standby's long-poll comes back every 25 s even when nothing changes). It
- * resolves once the standby has caught up. A standby, or a primary without one, finds nothing.
+ * resolves once the standby has caught up. A primary that lost its standby's write lease (and so
+ * refuses writes) raises it at once, whatever the thresholds. A standby, or a primary without one,
+ * finds nothing.
  */
 import type { Finding, RuleEvaluator, StandbyFacts } from "./types.ts";
 import { formatDuration, num } from "./types.ts";
@@ -16,8 +18,9 @@ export function judgeStandby(facts: StandbyFacts | null, seconds: number): Findi
   const silentLimitMs = Math.max(limitMs, SILENT_FLOOR_MS);
   const behind = facts.lag.entries > 0 && (facts.lag.seconds ?? 0) * 1000 > limitMs;
   const silent = facts.silentMs > silentLimitMs;
-  if (!behind && !silent) return [];
   const name = facts.peer.url ?? facts.peer.applianceId;
+  if (facts.writesPaused) return [pausedFinding(facts.peer.applianceId, name, seconds)];
+  if (!behind && !silent) return [];
   // Title and message stay the same while the cause does: a message with the live figures
   // would rewrite the alert on every tick (each write is a row in the change log).
   return [{
@@ -38,6 +41,23 @@ export function judgeStandby(facts: StandbyFacts | null, seconds: number): Findi
     details: { cause: silent ? "silent" : "behind", thresholdSeconds: seconds },
     occurrence: null,
   }];
+}
+
+function pausedFinding(peerId: string, name: string, seconds: number): Finding {
+  return {
+    subject: `rep_${peerId}`,
+    title: "Writes are paused: the standby is not answering",
+    message: `Standby ${name} stopped answering, so it may have been promoted: this appliance ` +
+      "accepts no writes until it answers (agents keep their reports). If it is gone for good, " +
+      "continue without it in Settings.",
+    hostId: null,
+    planId: null,
+    repositoryId: null,
+    jobId: null,
+    link: "/settings",
+    details: { cause: "paused", thresholdSeconds: seconds },
+    occurrence: null,
+  };
 }
 
 export const standbyLagRule: RuleEvaluator = {

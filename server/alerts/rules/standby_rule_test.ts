@@ -43,3 +43,14 @@ Deno.test("standby_lag: a standby, or a primary without one, finds nothing", () 
   assert.deepEqual(judgeStandby(facts({ ...far, peer: null }), 60), []);
   assert.deepEqual(judgeStandby(null, 60), []);
 });
+
+Deno.test("standby_lag: a primary whose writes are paused raises it at once, and not otherwise", () => {
+  const paused = judgeStandby(facts({ writesPaused: true }), 60);
+  assert.equal(paused.length, 1);
+  assert.equal(paused[0].title, "Writes are paused: the standby is not answering");
+  assert.match(paused[0].message, /agents keep their reports/);
+  assert.deepEqual(paused[0].details, { cause: "paused", thresholdSeconds: 60 });
+  assert.deepEqual(judgeStandby(facts({ writesPaused: false }), 60), []);
+  assert.deepEqual(judgeStandby(facts({ role: "standby", writesPaused: true }), 60), []);
+  assert.deepEqual(judgeStandby(facts({ peer: null, writesPaused: true }), 60), []);
+});

@@ -46,6 +46,8 @@ export interface StandbyFacts {
   lag: { entries: number; seconds: number | null };
   /** How long since the standby last asked for changes (or since this appliance started). */
   silentMs: number;
+  /** Without the standby's lease the primary refuses writes (replication's lease). */
+  writesPaused?: boolean;
 }
 
 export type StandbyFactsSource = () => Promise<StandbyFacts | null>;
