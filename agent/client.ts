@@ -104,7 +104,16 @@ export function createClient(
         `The appliance answered ${res.status} with something that is not JSON`,
       );
     }
-    if (res.status >= 500) throw new UnreachableError(`The appliance failed with ${res.status}`);
+    if (res.status >= 500) {
+      // 503 writes_paused: a primary cut off from its standby. Like a failure, it is retried
+      // with backoff (the reports stay in the outbox) or sent to the other appliance.
+      const e = v.safeParse(AgentErrorSchema, json);
+      throw new UnreachableError(
+        e.success
+          ? `The appliance answered ${res.status} ${e.output.error.code}: ${e.output.error.message}`
+          : `The appliance failed with ${res.status}`,
+      );
+    }
     if (res.status >= 400) {
       const e = v.safeParse(AgentErrorSchema, json);
       if (!e.success) {

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import {
   caughtUp,
   leaseHeld,
+  loopbackListen,
   openWriter,
   pairingCode,
   startPrimary,
@@ -33,7 +34,9 @@ Deno.test("standby_lag opens when the standby stops and resolves when it caught 
       `/api/alerts?rule=standby_lag&state=${state}`,
     )).body.alerts;
   try {
-    standby = await startStandby(primary.url, { code: await pairingCode(primary) });
+    // A fixed address: the primary reaches its standby there again after the restart.
+    const listen = loopbackListen();
+    standby = await startStandby(primary.url, { code: await pairingCode(primary), listen });
     writeRows(writer, 5, "a");
     await caughtUp(primary, standby);
     await leaseHeld(primary);
@@ -56,15 +59,17 @@ Deno.test("standby_lag opens when the standby stops and resolves when it caught 
     assert.match(open.message, /has not confirmed changes older than 2 s/);
     assert.match(open.subject, /^rep_apl_/);
 
-    standby = await startStandby(primary.url, { dataDir });
+    standby = await startStandby(primary.url, { dataDir, listen });
     await caughtUp(primary, standby);
     await waitFor(
       "standby_lag resolved",
       async () => (await alerts("active")).length === 0,
       20_000,
     );
+    // Behind, then (a standby gone for the lease's length) writes paused: one alert or two.
     const resolved = await alerts("resolved");
-    assert.equal(resolved.length, 1);
+    assert.ok(resolved.length >= 1 && resolved.length <= 2, JSON.stringify(resolved));
+    assert.ok(resolved.every((a) => a.subject === open.subject));
   } finally {
     writer.close();
     await standby?.stop();

@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { LEASE_MS } from "../../server/replication/lease.ts";
+import { createClient, UnreachableError } from "../../agent/client.ts";
 import { signIn } from "../agents/procs.ts";
 import { apiWrite, startSplitPair, startWriter, tokenNames } from "./lease_rig.ts";
 import { caughtUp, checksums, startPrimary, status, waitFor } from "./rig.ts";
@@ -52,6 +53,13 @@ Deno.test("a primary cut off from its standby pauses writes, also after a restar
     const body = await report.json();
     assert.equal(body.error.code, "writes_paused");
     assert.match(body.error.message, /Agents keep their reports/);
+    // The agent's own client takes it as "retry later" (UnreachableError: backoff, or the other
+    // appliance), so its outbox keeps the reports.
+    const agentClient = createClient({ baseUrl: primary.url, fetch });
+    await assert.rejects(
+      () => agentClient.postReports("x", []),
+      (err: Error) => err instanceof UnreachableError && /503 writes_paused/.test(err.message),
+    );
     const names = await tokenNames(primary.admin); // reads still work
     assert.ok([...names].some((n) => n.startsWith("before")));
     assert.ok(!names.has(refusedName), "a refused write left a row");
