@@ -11,7 +11,8 @@
  *   made up one by one.
  * - A run whose instant falls before `pausedUntil` is moved past, never caught up later.
  */
-import { nextRunAfter, ScheduleError } from "../../server/contract/schedule_time.ts";
+import { ScheduleError } from "../../server/contract/cron.ts";
+import { nextRunAfter } from "../../server/contract/schedule_time.ts";
 import type { ScheduleEntry } from "../../server/contract/schedules.ts";
 import type { EntryState } from "./store.ts";
 

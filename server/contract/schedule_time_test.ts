@@ -1,13 +1,10 @@
 import assert from "node:assert/strict";
+import { describeRule, parseCron, ruleToCron, ScheduleError } from "./cron.ts";
 import {
-  describeRule,
   longestIntervalMs,
   nextRunAfter,
   nextRuns,
-  parseCron,
-  ruleToCron,
   runsBetween,
-  ScheduleError,
   typicalIntervalMs,
   wallToInstants,
 } from "./schedule_time.ts";

@@ -49,7 +49,7 @@ export const WallTimeSchema = v.pipe(
 /**
  * How a user says when. Presets cover what people ask for; `cron` is the escape hatch (five
  * fields, minute first; cron-schedule's syntax). Every rule turns into one cron expression
- * (ruleToCron in schedule_time.ts), which is what agents run.
+ * (ruleToCron in cron.ts), which is what agents run.
  */
 export const ScheduleRuleSchema = v.variant("type", [
   /** Every hour at this minute. */

@@ -12,13 +12,8 @@ import type {
   DrillScheduleView,
   UpdateDrillSchedule,
 } from "../contract/drills.ts";
-import {
-  describeRule,
-  nextRunAfter,
-  nextRuns,
-  ruleToCron,
-  ScheduleError,
-} from "../contract/schedule_time.ts";
+import { describeRule, ruleToCron, ScheduleError } from "../contract/cron.ts";
+import { nextRunAfter, nextRuns } from "../contract/schedule_time.ts";
 import type { ScheduleRule } from "../contract/schedules.ts";
 import { ConflictError, NotFoundError } from "../errors.ts";
 import { newId } from "../ids.ts";

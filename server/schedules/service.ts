@@ -8,14 +8,8 @@ import type { Actor, AuditService } from "../audit/service.ts";
 import type { Clock } from "../clock.ts";
 import { kindFitsEngine } from "../contract/jobs.ts";
 import type { Engine } from "../contract/jobs.ts";
-import {
-  describeRule,
-  nextRuns,
-  ruleToCron,
-  ScheduleError,
-  wallToInstants,
-  zoneOffsetMs,
-} from "../contract/schedule_time.ts";
+import { describeRule, ruleToCron, ScheduleError } from "../contract/cron.ts";
+import { nextRuns, wallToInstants, zoneOffsetMs } from "../contract/schedule_time.ts";
 import {
   PAUSED_INDEFINITELY,
   REPOSITORY_WIDE_KINDS,
