@@ -23,6 +23,7 @@ import { defaultMigrationsDir, loadMigrations, migrate } from "../../server/db/m
 import { installCapture, lastPosition } from "../../server/replication/capture.ts";
 import { openDb } from "../../server/db/connect.ts";
 import { openReplicationConn } from "../../server/replication/repo.ts";
+import { createSnapshotsRepo } from "../../server/snapshots/repo.ts";
 import type { SqlConn } from "../../server/replication/repo.ts";
 import { signIn } from "../../test/agents/procs.ts";
 import {
@@ -43,10 +44,10 @@ const pct = (xs: number[], p: number) => {
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
 };
 
-function insertJob(conn: SqlConn, i: number) {
+function insertJob(conn: SqlConn, i: number, or = "") {
   conn.run(
-    "INSERT INTO audit_log (id, at, actor_type, actor_name, action, target_type, target_id, details) " +
-      "VALUES (?, ?, 'user', 'admin', 'job.run', 'job', ?, ?)",
+    `INSERT ${or} INTO audit_log (id, at, actor_type, actor_name, action, target_type, ` +
+      "target_id, details) VALUES (?, ?, 'user', 'admin', 'job.run', 'job', ?, ?)",
     [`aud_${i}`, i, `job_${i}`, JSON.stringify({ host: `hst_${i}`, repository: "rep_1", n: i })],
   );
 }
@@ -116,15 +117,59 @@ async function captureOverhead() {
     await close();
     return rate;
   };
-  /** 20,000 rows in one transaction of raw SQL: the triggers' worst case. */
-  const raw = async (capture: boolean) => {
-    const { conn } = await fresh(capture);
+  /**
+   * 20,000 rows in one transaction of raw SQL: the triggers' worst case. `floor` replaces the
+   * capture triggers with one AFTER INSERT trigger on audit_log whose body is `SELECT 1`, so the
+   * line shows what any trigger costs; `orRollback` writes the rows with INSERT OR ROLLBACK.
+   */
+  const raw = (floor = false, orRollback = false) => async (capture: boolean) => {
+    const { conn } = await fresh(capture && !floor);
+    if (capture && floor) {
+      conn.exec("CREATE TRIGGER bench_floor AFTER INSERT ON audit_log BEGIN SELECT 1; END");
+    }
     const m = measure();
     conn.write(() => {
-      for (let i = 0; i < 20_000; i++) insertJob(conn, i);
+      for (let i = 0; i < 20_000; i++) insertJob(conn, i, orRollback ? "OR ROLLBACK" : "");
     });
     const rate = m(20_000);
     conn.close();
+    return rate;
+  };
+  /**
+   * A repository's snapshot listing refreshed through the snapshots repo (the services' code):
+   * 2,000 snapshots upserted in one transaction, the second refresh of the same listing (every
+   * row an update, as each refresh after the first).
+   */
+  const refresh = async (capture: boolean) => {
+    const { file, conn } = await fresh(capture);
+    conn.run(
+      "INSERT INTO repositories (id, name, engine, location, passphrase_sealed, created_by, " +
+        "created_at, updated_at) VALUES ('rep_1', 'bench', 'restic', '{}', 'x', 'admin', 0, 0)",
+    );
+    conn.close();
+    const { db, close } = openDb(file);
+    const repo = createSnapshotsRepo(db);
+    const rows = (refreshId: string) =>
+      Array.from({ length: 2000 }, (_, i) => ({
+        repositoryId: "rep_1",
+        id: `${i}`.padStart(64, "a"),
+        shortId: `${i}`.padStart(8, "a"),
+        time: 1_700_000_000_000 + i * 3_600_000,
+        hostname: `host-${i % 20}`,
+        hostId: `hst_${i % 20}`,
+        planId: "pln_1",
+        paths: ["/etc", "/home", "/var/lib/app"],
+        tags: ["cairn", `cairn-host:hst_${i % 20}`, "cairn-plan:pln_1"],
+        sizeBytes: 1_000_000 + i,
+        fileCount: 5_000 + i,
+        refreshId,
+      }));
+    await repo.upsert(rows("job_1"));
+    const again = rows("job_2");
+    const m = measure();
+    await repo.upsert(again);
+    const rate = m(again.length);
+    await close();
     return rate;
   };
   const median = (xs: number[]) => pct(xs, 50);
@@ -132,7 +177,11 @@ async function captureOverhead() {
     const [name, fn] of [
       ["single-row transactions (the appliance's writes)", single],
       ["20k rows in one transaction through Kysely", kysely],
-      ["20k rows in one transaction of raw SQL (worst case)", raw],
+      ["a snapshot listing of 2,000 refreshed through the snapshots repo", refresh],
+      ["20k rows in one transaction of raw SQL (worst case)", raw()],
+      ["  the same with an empty trigger instead of capture (the floor)", raw(true)],
+      ["  the floor, rows written INSERT OR ROLLBACK (no statement journal)", raw(true, true)],
+      ["  capture, rows written INSERT OR ROLLBACK (no statement journal)", raw(false, true)],
     ] as const
   ) {
     // Alternating rounds, medians: the disk and the other processes move the figures a lot.
