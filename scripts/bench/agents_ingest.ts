@@ -15,9 +15,8 @@
  *
  * The simulated agents share the machine (2 cores here) with the appliance.
  */
-import type { CreatedEnrollmentTokenView } from "../../server/contract/hosts.ts";
 import { applianceDb, removeDirs, startAppliance } from "../../test/agents/procs.ts";
-import { percentile, pool, processUsage, simAgent } from "../../test/agents/sim.ts";
+import { enrollSimAgents, percentile, processUsage } from "../../test/agents/sim.ts";
 import type { SimAgent } from "../../test/agents/sim.ts";
 
 const AGENTS = Number(Deno.env.get("CAIRN_BENCH_AGENTS") ?? 200);
@@ -92,12 +91,7 @@ function report(name: string, r: PhaseResult) {
 
 const a = await startAppliance();
 try {
-  const agents = await pool(Array.from({ length: AGENTS }), 8, async (_, i) => {
-    const t = await a.admin.json<CreatedEnrollmentTokenView>("POST", "/api/enrollment-tokens", {});
-    const agent = await simAgent(a.url, { token: t.body.secret, name: `bench-${i}` });
-    await agent.session();
-    return agent;
-  });
+  const agents = await enrollSimAgents(a, AGENTS);
   console.log(
     `${AGENTS} agents enrolled and signed in; batches of ${BATCH} reports, ${SECONDS} s per phase`,
   );

@@ -22,12 +22,11 @@
  * The simulated agents share the machine (2 cores here) with the appliance, so the ceiling by
  * wall is bounded by both; the appliance's CPU per report is the steadier figure.
  */
-import type { CreatedEnrollmentTokenView } from "../../server/contract/hosts.ts";
 import { defaultMigrationsDir, loadMigrations } from "../../server/db/migrate.ts";
 import { installCapture, lastPosition, removeCapture } from "../../server/replication/capture.ts";
 import { openReplicationConn } from "../../server/replication/repo.ts";
 import { applianceDb, removeDirs, startAppliance } from "../../test/agents/procs.ts";
-import { percentile, pool, processUsage, simAgent } from "../../test/agents/sim.ts";
+import { enrollSimAgents, percentile, processUsage } from "../../test/agents/sim.ts";
 import type { SimAgent } from "../../test/agents/sim.ts";
 
 const AGENTS = Number(Deno.env.get("CAIRN_BENCH_AGENTS") ?? 200);
@@ -76,12 +75,7 @@ const a = await startAppliance();
 const migrations = await loadMigrations(defaultMigrationsDir());
 const conn = openReplicationConn(`${a.dataDir}/cairn.db`);
 try {
-  const agents = await pool(Array.from({ length: AGENTS }), 8, async (_, i) => {
-    const t = await a.admin.json<CreatedEnrollmentTokenView>("POST", "/api/enrollment-tokens", {});
-    const agent = await simAgent(a.url, { token: t.body.secret, name: `bench-${i}` });
-    await agent.session();
-    return agent;
-  });
+  const agents = await enrollSimAgents(a, AGENTS);
   const triggers = () =>
     conn.all("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'cairn_rep_%'")
       .length;

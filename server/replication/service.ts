@@ -78,7 +78,10 @@ export function createReplicationService(deps: ReplicationDeps) {
   } else {
     settleRoleTriggers(conn, deps.migrations, deps.now());
   }
-  let { role, primaryUrl } = readState(conn);
+  const settled = readState(conn);
+  let { role, primaryUrl } = settled;
+  /** Whether this appliance has a peer: kept in memory (refresh), since every write asks. */
+  let paired = settled.peerKey !== null;
   let heard: Heard | null = null;
   let selfUrl: string | null = deps.config.baseUrl;
   let loop: AbortController | null = null;
@@ -110,6 +113,7 @@ export function createReplicationService(deps: ReplicationDeps) {
     const s = readState(conn);
     role = s.role;
     primaryUrl = s.primaryUrl;
+    paired = s.peerKey !== null;
   };
 
   const startLoops = () => {
@@ -181,8 +185,7 @@ export function createReplicationService(deps: ReplicationDeps) {
   /** The one answer to "may this appliance accept writes from outside now?" (null: yes). */
   function writeRefusal(): Error | null {
     if (role === "standby") return new StandbyReadOnlyError(primaryUrl);
-    const s = readState(conn);
-    if (!s.peerKey || leaseOptional || lease.held()) return null;
+    if (!paired || leaseOptional || lease.held()) return null;
     return new WritesPausedError(lease.silentMs(), lease.everAnswered());
   }
 
@@ -251,7 +254,6 @@ export function createReplicationService(deps: ReplicationDeps) {
       });
       return r;
     } catch (err) {
-      grantor.resume();
       refresh();
       if (role === "standby" && !stop.signal.aborted) startLoops();
       throw err;
@@ -358,8 +360,16 @@ export function createReplicationService(deps: ReplicationDeps) {
       deps.config.replicationSync ? waitForStandby(conn, { stop: stop.signal }) : Promise.resolve(),
     /** The paired appliance, vouched for by this one's signature, for agents' hello. */
     agentPeers: (): Promise<HelloPeer[]> => vouchForPeer(conn, identity),
-    pair: (req: PairRequest) =>
-      acceptPairing(conn, { identity, secretKey: deps.secretBox.key(), req, now: deps.now() }),
+    async pair(req: PairRequest) {
+      const r = await acceptPairing(conn, {
+        identity,
+        secretKey: deps.secretBox.key(),
+        req,
+        now: deps.now(),
+      });
+      refresh();
+      return r;
+    },
     createPairingCode: (createdBy: string): PairingCodeView =>
       createPairingCode(conn, { createdBy, now: deps.now() }),
     /**
@@ -400,6 +410,7 @@ export function createReplicationService(deps: ReplicationDeps) {
       );
       lease.clear();
       leaseOptional = false;
+      refresh();
       startLoops();
       deps.onDetached?.(by);
       deps.log?.warn("replication: the standby was detached; this primary accepts writes alone", {

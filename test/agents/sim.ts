@@ -12,6 +12,7 @@ import type { AgentSession } from "../../agent/session.ts";
 import { createUlidFactory } from "../../agent/ulid.ts";
 import { AGENT_PROTOCOL_VERSION, SIGN_CONTEXT } from "../../server/contract/agent.ts";
 import type { Report } from "../../server/contract/agent.ts";
+import type { CreatedEnrollmentTokenView } from "../../server/contract/hosts.ts";
 import {
   createSigner,
   fingerprintOf,
@@ -19,6 +20,7 @@ import {
   toBase64,
 } from "../../server/contract/agent_crypto.ts";
 import { FACTS } from "./inproc.ts";
+import type { Appliance } from "./procs.ts";
 
 export interface SimAgent {
   hostId: string;
@@ -126,4 +128,21 @@ export async function processUsage(pid: number): Promise<{ rssMb: number; cpuSec
   const stat = (await Deno.readTextFile(`/proc/${pid}/stat`)).split(") ")[1].split(" ");
   const ticks = Number(stat[11]) + Number(stat[12]); // utime + stime, fields 14 and 15
   return { rssMb: rssKb / 1024, cpuSeconds: ticks / 100 };
+}
+
+/**
+ * `count` simulated hosts enrolled with tokens from the appliance's admin (so approved at once),
+ * eight at a time, each signed in; named `<prefix>-<i>`.
+ */
+export async function enrollSimAgents(
+  a: Pick<Appliance, "url" | "admin">,
+  count: number,
+  prefix = "bench",
+): Promise<SimAgent[]> {
+  return await pool(Array.from({ length: count }), 8, async (_, i) => {
+    const t = await a.admin.json<CreatedEnrollmentTokenView>("POST", "/api/enrollment-tokens", {});
+    const agent = await simAgent(a.url, { token: t.body.secret, name: `${prefix}-${i}` });
+    await agent.session();
+    return agent;
+  });
 }

@@ -1,6 +1,6 @@
 import { useState } from "preact/hooks";
 import type { ReplicationApi } from "../../api/replication_api.ts";
-import { Field } from "../../components/Field.tsx";
+import { confirmed, ConfirmWord } from "../../components/ConfirmWord.tsx";
 import { Notice } from "../../components/Notice.tsx";
 import { useAction } from "../common/use_action.ts";
 
@@ -33,15 +33,8 @@ export function DetachForm(props: { rep: ReplicationApi; onDetached(): void }) {
           standby again, pair a fresh one with a new code.
         </p>
       </Notice>
-      <Field
-        label='Type "detach" to confirm'
-        value={typed}
-        onValue={setTyped}
-        autoComplete="off"
-        autoCapitalize="none"
-        spellcheck={false}
-      />
-      <button type="submit" class="btn btn--danger" disabled={busy || typed.trim() !== "detach"}>
+      <ConfirmWord word="detach" value={typed} onValue={setTyped} />
+      <button type="submit" class="btn btn--danger" disabled={busy || !confirmed(typed, "detach")}>
         Continue without the standby
       </button>
     </form>

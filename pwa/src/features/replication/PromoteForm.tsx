@@ -1,6 +1,6 @@
 import { useState } from "preact/hooks";
 import type { ReplicationApi } from "../../api/replication_api.ts";
-import { Field } from "../../components/Field.tsx";
+import { confirmed, ConfirmWord } from "../../components/ConfirmWord.tsx";
 import { Notice } from "../../components/Notice.tsx";
 import { useAction } from "../common/use_action.ts";
 
@@ -30,18 +30,11 @@ export function PromoteForm(
           lost; if it comes back it steps down and follows this one.
         </p>
       </Notice>
-      <Field
-        label='Type "promote" to confirm'
-        value={typed}
-        onValue={setTyped}
-        autoComplete="off"
-        autoCapitalize="none"
-        spellcheck={false}
-      />
+      <ConfirmWord word="promote" value={typed} onValue={setTyped} />
       <button
         type="submit"
         class="btn btn--danger"
-        disabled={busy || typed.trim() !== "promote"}
+        disabled={busy || !confirmed(typed, "promote")}
       >
         Promote this appliance
       </button>
