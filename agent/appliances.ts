@@ -81,8 +81,12 @@ export async function createApplianceSet(
         await save();
       }
     },
-    /** Moves to the other appliance; false when there is none. */
-    async failover(reason: string): Promise<boolean> {
+    /**
+     * Moves away from appliance `from` to the other one; true when moved, or when already moved
+     * away from it (several loops notice the same failure); false when there is no other.
+     */
+    async failover(reason: string, from: string): Promise<boolean> {
+      if (enrollment.applianceId !== from) return true;
       const other = [...known.values()].find((a) => a.applianceId !== enrollment.applianceId);
       if (!other) return false;
       opts.log("warn", "moving to the other appliance", {

@@ -78,7 +78,7 @@ export interface ChannelDeps {
   /** A replicated pair's two appliances (agent/appliances.ts): pins the peer, moves to it. */
   appliances?: {
     learn(hello: HelloResponse): Promise<void>;
-    failover(reason: string): Promise<boolean>;
+    failover(reason: string, from: string): Promise<boolean>;
   };
 }
 
@@ -236,15 +236,13 @@ export async function runChannel(deps: ChannelDeps): Promise<RunResult> {
     }
   }
 
-  // An appliance that is gone or answers as a standby: move to the other one of the pair, once
-  // for all three loops (the first to notice moves; the others see the generation changed).
-  let generation = 0;
-  async function failedOver(err: unknown, seen: number): Promise<boolean> {
+  // An appliance that is gone or answers as a standby: move to the other one of the pair. Each
+  // loop names the appliance it was talking to, so when all three fail at once only the first
+  // moves; the others find the move made (a second move would go straight back).
+  async function failedOver(err: unknown, from: string): Promise<boolean> {
     const standby = err instanceof ApplianceError && err.code === "standby_read_only";
     if (!deps.appliances || !(standby || err instanceof UnreachableError)) return false;
-    if (seen !== generation) return true;
-    if (!(await deps.appliances.failover(standby ? "standby" : "unreachable"))) return false;
-    generation++;
+    if (!(await deps.appliances.failover(standby ? "standby" : "unreachable", from))) return false;
     session = null;
     return true;
   }
@@ -252,13 +250,13 @@ export async function runChannel(deps: ChannelDeps): Promise<RunResult> {
   async function loop(body: () => Promise<void>) {
     const backoff = createBackoff({ baseMs: tuning.backoffBaseMs, maxMs: tuning.backoffMaxMs });
     while (!stop.signal.aborted) {
-      const seen = generation;
+      const from = pinned.applianceId;
       try {
         await body();
         backoff.reset();
       } catch (err) {
         if (stop.signal.aborted) return;
-        if (await failedOver(err, seen)) {
+        if (await failedOver(err, from)) {
           await sleep(backoff.next(), stop.signal);
           continue;
         }
