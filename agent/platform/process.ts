@@ -14,6 +14,7 @@
  * (restic dump, borg extract --stdout), with backpressure when the byte sink returns a promise.
  * A byte sink marked with `lendingChunks()` is lent one reused buffer instead of a fresh chunk
  * per read: a download's gigabytes then cost no allocation (nor garbage collection) per read.
+ * Under Deno a byte stdout's pipe is enlarged to 1 MiB (pipe_size.ts), so the tool writes ahead.
  * `exited` settles only after both streams are drained, so no line arrives after it.
  */
 import type { spawn as NodeSpawn } from "node:child_process";
@@ -25,6 +26,7 @@ import {
   type Pump,
   pump,
 } from "./process_lines.ts";
+import { enlargeStdoutPipe, PIPE_BYTES } from "./pipe_size.ts";
 
 export type StreamName = "stdout" | "stderr";
 export type KillSignal = "SIGINT" | "SIGTERM" | "SIGKILL";
@@ -48,8 +50,8 @@ export function wrapByteSink<S extends ByteSink>(sink: ByteSink, wrapper: S): S 
   return lendsChunks(sink) ? lendingChunks(wrapper) : wrapper;
 }
 
-/** How much one read of a lent stdout asks for (a pipe holds 64 KiB unless enlarged). */
-const LENT_READ_BYTES = 256 * 1024;
+/** How much one read of a lent stdout asks for: a byte stdout's pipe is enlarged to this. */
+const LENT_READ_BYTES = PIPE_BYTES;
 
 export interface SpawnOptions {
   args: string[];
@@ -186,6 +188,7 @@ function startDenoProcess(command: string, options: SpawnOptions): ChildHandle {
   const pumps = [pump(child.stderr, stderr.chunk)];
   if (mode === "lines") pumps.push(pump(child.stdout, stdout.chunk));
   if (mode === "bytes") {
+    enlargeStdoutPipe(child.pid);
     const bytes = sink.bytes ?? (() => {});
     pumps.push(lendsChunks(sink.bytes) ? lentPump(child.stdout, bytes) : pump(child.stdout, bytes));
   }

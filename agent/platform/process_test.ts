@@ -124,9 +124,33 @@ Deno.test("a lending sink gets one reused buffer, never read into while it holds
   assert.deepEqual(await child.exited, { code: 0, signal: null });
   const text = new TextDecoder().decode(concat(chunks));
   assert.equal(text, Array.from({ length: 200000 }, (_, i) => `${i + 1}\n`).join(""));
-  // Every read went into the same 256 KiB buffer, not a fresh chunk of its own size.
-  assert.deepEqual([...buffers], [256 * 1024]);
+  // Every read went into the same 1 MiB buffer (the size of the pipe), not a fresh chunk.
+  assert.deepEqual([...buffers], [1024 * 1024]);
   assert.ok(chunks.length > 1);
+});
+
+Deno.test("a byte stdout gets a 1 MiB pipe: the tool writes ahead while the sink is busy", async () => {
+  // Without it the pipe holds 64 KiB, and the tool stops until the sink takes the first chunk.
+  let written!: () => void;
+  const wrote = new Promise<boolean>((r) => (written = () => r(true)));
+  let aheadOfSink: boolean | null = null;
+  let bytes = 0;
+  const child = spawnProcess("sh", {
+    args: ["-c", "head -c 900000 /dev/zero; echo written >&2"],
+    stdout: "bytes",
+    onLine: (stream, line) => stream === "stderr" && line === "written" && written(),
+    onStdoutBytes: lendingChunks(async (chunk) => {
+      bytes += chunk.byteLength;
+      if (aheadOfSink !== null) return;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const late = new Promise<boolean>((r) => (timer = setTimeout(() => r(false), 5000)));
+      aheadOfSink = await Promise.race([wrote, late]);
+      clearTimeout(timer);
+    }),
+  });
+  assert.deepEqual(await child.exited, { code: 0, signal: null });
+  assert.equal(bytes, 900000);
+  assert.equal(aheadOfSink, true);
 });
 
 Deno.test("a program that does not exist fails with a typed start error", async () => {
