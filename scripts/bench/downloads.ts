@@ -299,6 +299,16 @@ async function bench(
     }
   }
   s.stop();
+  // The appliance logs each relay's pieces: small pieces mean a relay that spends its CPU per read.
+  const relays = rig.appliance.lines.filter((l) => l.includes('"download relayed"'))
+    .map((l) => JSON.parse(l.slice(l.indexOf("{"))) as { bytes: number; chunks: number })
+    .filter((r) => r.bytes === MB * 1024 * 1024);
+  console.log(
+    `${engine}: pieces per relay (KiB each): ${
+      relays.slice(-ROUNDS).map((r) => `${r.chunks} (${(r.bytes / r.chunks / 1024).toFixed(0)})`)
+        .join(", ")
+    }`,
+  );
   const perGiB = (xs: Hops[]) =>
     (Object.keys(xs[0]) as Array<keyof Hops>).map((k) =>
       `${k} ${(median(xs.map((h) => h[k])) * 1024 / MB).toFixed(2)}`

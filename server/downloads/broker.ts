@@ -17,6 +17,8 @@ export interface StreamArrival {
 
 export interface RelayEnd {
   bytes: number;
+  /** How many pieces the agent's body came in (the appliance's log says it: a sign of health). */
+  chunks: number;
   /** false: the browser went away or the agent's body broke before its end. */
   complete: boolean;
 }
@@ -99,6 +101,7 @@ function relayOf(
 ) {
   const reader = body.getReader();
   let bytes = 0;
+  let chunks = 0;
   let settle!: (e: RelayEnd) => void;
   const end = new Promise<RelayEnd>((r) => (settle = r));
   const stream = new ReadableStream<Uint8Array>({
@@ -107,24 +110,25 @@ function relayOf(
       try {
         r = await reader.read();
       } catch (err) {
-        settle({ bytes, complete: false });
+        settle({ bytes, chunks, complete: false });
         ctrl.error(err);
         return;
       }
       if (r.done) {
-        settle({ bytes, complete: true });
+        settle({ bytes, chunks, complete: true });
         ctrl.close();
         return;
       }
       bytes += r.value.byteLength;
+      chunks++;
       ctrl.enqueue(r.value);
     },
     async cancel() {
       if (o.size !== null && bytes === o.size) {
-        settle({ bytes, complete: await drainedEnd(reader) });
+        settle({ bytes, chunks, complete: await drainedEnd(reader) });
         return;
       }
-      settle({ bytes, complete: false });
+      settle({ bytes, chunks, complete: false });
       o.onCancel();
       await reader.cancel().catch(() => {/* the agent's body may be broken already */});
     },

@@ -167,12 +167,22 @@ export function createDownloadsService(deps: {
      * An agent's upload for `streamId`: the stream must be awaited by a browser and belong to a
      * running dump job of this host. Resolves when the relay ends.
      */
-    acceptUpload(
+    async acceptUpload(
       hostId: string,
       streamId: string,
       upload: { body: ReadableStream<Uint8Array>; size: number | null },
     ): Promise<RelayEnd> {
-      return broker.deliver(streamId, { hostId, ...upload });
+      const started = performance.now();
+      const end = await broker.deliver(streamId, { hostId, ...upload });
+      const seconds = (performance.now() - started) / 1000;
+      deps.log?.info("download relayed", {
+        streamId,
+        hostId,
+        ...end,
+        seconds: Math.round(seconds * 100) / 100,
+        mbPerSecond: seconds > 0 ? Math.round(end.bytes / 1e6 / seconds) : null,
+      });
+      return end;
     },
   };
 }
