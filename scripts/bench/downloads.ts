@@ -299,14 +299,17 @@ async function bench(
     }
   }
   s.stop();
-  // The appliance logs each relay's pieces: small pieces mean a relay that spends its CPU per read.
+  // The appliance logs each relay: its pieces, and its rate, where a slow relay shows itself
+  // (docs/restore.md, the slow relay).
+  type Relay = { bytes: number; chunks: number; mbPerSecond: number };
   const relays = rig.appliance.lines.filter((l) => l.includes('"download relayed"'))
-    .map((l) => JSON.parse(l.slice(l.indexOf("{"))) as { bytes: number; chunks: number })
+    .map((l) => JSON.parse(l.slice(l.indexOf("{"))) as Relay)
     .filter((r) => r.bytes === MB * 1024 * 1024);
   console.log(
-    `${engine}: pieces per relay (KiB each): ${
-      relays.slice(-ROUNDS).map((r) => `${r.chunks} (${(r.bytes / r.chunks / 1024).toFixed(0)})`)
-        .join(", ")
+    `${engine}: relays (pieces, KiB each, MB/s): ${
+      relays.slice(-ROUNDS).map((r) =>
+        `${r.chunks} × ${(r.bytes / r.chunks / 1024).toFixed(0)} at ${r.mbPerSecond}`
+      ).join(", ")
     }`,
   );
   const perGiB = (xs: Hops[]) =>
