@@ -2,14 +2,25 @@
  * The write lease with real processes and a real network split (cuttable proxies between the two
  * appliances): a primary cut off from its standby stops accepting writes within the lease, also
  * after a kill -9 and restart inside the split; never two primaries accept writes through a cut,
- * a promotion and a heal; a planned switchover loses nothing; detach lets a primary go on alone.
+ * a promotion and a heal; a planned switchover loses nothing; detach lets a primary go on alone,
+ * and a fresh standby paired after it replicates again.
  */
 import assert from "node:assert/strict";
 import { LEASE_MS } from "../../server/replication/lease.ts";
 import { createClient, UnreachableError } from "../../agent/client.ts";
 import { signIn } from "../agents/procs.ts";
 import { apiWrite, startSplitPair, startWriter, tokenNames } from "./lease_rig.ts";
-import { caughtUp, checksums, startPrimary, status, waitFor } from "./rig.ts";
+import {
+  caughtUp,
+  checksums,
+  leaseHeld,
+  loopbackListen,
+  pairingCode,
+  startPrimary,
+  startStandby,
+  status,
+  waitFor,
+} from "./rig.ts";
 import type { Node } from "./rig.ts";
 
 async function stopAll(...nodes: Node[]) {
@@ -31,10 +42,11 @@ async function untilPaused(
   }, LEASE_MS + 10_000);
 }
 
-Deno.test("a primary cut off from its standby pauses writes, also after a restart; detach", async () => {
+Deno.test("a primary cut off from its standby pauses writes, also after a restart; detach, re-pair", async () => {
   const pair = await startSplitPair();
   let { primary } = pair;
   const { standby } = pair;
+  let fresh: Node | null = null;
   try {
     assert.equal((await apiWrite(primary.admin, "before")).status, 201);
     pair.cut();
@@ -104,8 +116,21 @@ Deno.test("a primary cut off from its standby pauses writes, also after a restar
       return s.state === "error" && /no longer knows this standby/.test(s.lastError ?? "");
     });
     assert.equal((await status(standby)).role, "standby");
+
+    // A standby again, as the docs say: a fresh one (new data directory) with a new code. The
+    // primary pauses until its first lease, then writes flow and reach it.
+    fresh = await startStandby(primary.url, {
+      code: await pairingCode(primary),
+      listen: loopbackListen(),
+    });
+    await leaseHeld(primary);
+    const again = await status(primary);
+    assert.equal(again.lease.writesPaused, false);
+    assert.equal((await apiWrite(primary.admin, "repaired")).status, 201);
+    await caughtUp(primary, fresh);
+    assert.deepEqual(checksums(fresh), checksums(primary));
   } finally {
-    await stopAll(primary, standby);
+    await stopAll(primary, standby, ...(fresh ? [fresh] : []));
     await pair.close();
   }
 });
