@@ -35,10 +35,13 @@ function loadLibc(): Libc | null {
   return libc;
 }
 
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
 /** What a /proc symlink points at, read through libc (Deno itself allows /proc only to -A). */
 function readLink(c: Libc, path: string, out: Uint8Array): string | null {
-  const n = Number(c.readlink(new TextEncoder().encode(path + "\0"), out, BigInt(out.length)));
-  return n > 0 ? new TextDecoder().decode(out.subarray(0, n)) : null;
+  const n = Number(c.readlink(encoder.encode(path + "\0"), out, BigInt(out.length)));
+  return n > 0 ? decoder.decode(out.subarray(0, n)) : null;
 }
 
 /** The size the pipe on `pid`'s stdout got, or null when it could not be changed. Deno only. */
