@@ -204,6 +204,19 @@ Deno.test("borg cancel mid-backup: graceful stop, then a forced kill whose lock 
     const d = localDriver(dir);
     await d.run("init", {});
     for (const graceMs of [15_000, 0]) {
+      // borg acts on its first SIGINT only between chunks, so a FIFO nobody writes to would
+      // hold it forever; this writer feeds it until the cancel, then closes it.
+      const stop = join(dir, `stop-${graceMs}`);
+      const writer = new Deno.Command("sh", {
+        args: [
+          "-c",
+          'exec >"$1"; until [ -e "$2" ]; do head -c 1048576 /dev/zero; done',
+          "sh",
+          fifo,
+          stop,
+        ],
+        stderr: "null",
+      }).spawn();
       const abort = new AbortController();
       const r = await d.run(
         "backup",
@@ -211,10 +224,17 @@ Deno.test("borg cancel mid-backup: graceful stop, then a forced kill whose lock 
         {
           signal: abort.signal,
           graceMs,
-          onEvent: (e) =>
-            e.type === "progress" && e.bytes !== undefined ? abort.abort() : undefined,
+          onEvent: (e) => {
+            if (e.type !== "progress" || e.bytes === undefined || abort.signal.aborted) return;
+            abort.abort();
+            Deno.writeTextFileSync(stop, "");
+          },
         },
       );
+      try {
+        writer.kill("SIGKILL"); // still waiting for borg to open the FIFO
+      } catch { /* it has already ended */ }
+      await writer.status;
       assert.equal(r.status, "cancelled", r.tail);
       if (graceMs) {
         assert.equal(r.exitCode, 2, "borg stopped on SIGINT by itself");
