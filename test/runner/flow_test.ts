@@ -114,7 +114,10 @@ Deno.test("locks names a running backup's lock; unlock clears a stale one", asyn
     try {
       await f.waitFor(() => {
         try {
-          return [...Deno.readDirSync(join(repo, "locks"))].length > 0;
+          // Not its <id>-tmp-… file: restic renames that to the lock once written.
+          return [...Deno.readDirSync(join(repo, "locks"))].some((e) =>
+            /^[0-9a-f]{64}$/.test(e.name)
+          );
         } catch {
           return false;
         }
