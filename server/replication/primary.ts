@@ -4,9 +4,16 @@
  * the caller; a request from a peer at a higher epoch means this appliance was replaced and
  * fences itself before answering.
  */
+import { createReadStream } from "node:fs";
+import { Readable } from "node:stream";
 import type { ApplianceIdentity } from "../agent_channel/identity.ts";
-import { peerStatusFields, REPLICATION_SIGN_CONTEXT } from "../contract/replication.ts";
+import {
+  peerStatusFields,
+  REPLICATION_HEADERS as H,
+  REPLICATION_SIGN_CONTEXT,
+} from "../contract/replication.ts";
 import type { ChangeBatch, PeerStatus } from "../contract/replication.ts";
+import { makeSnapshot, removeFile } from "./bootstrap.ts";
 import { lastPosition } from "./capture.ts";
 import { ReplicationRefusedError } from "./errors.ts";
 import { canServeAfter, logHead, readChanges } from "./log.ts";
@@ -114,4 +121,28 @@ export async function serveStatus(
   };
   const body = JSON.stringify(status);
   return { body, signature: await signBody(deps.identity, REPLICATION_SIGN_CONTEXT.status, body) };
+}
+
+/** A snapshot of the whole state file for a bootstrapping standby, signed; removed once sent. */
+export async function serveSnapshot(deps: ServeDeps, o: { peerEpoch: number; dir: string }) {
+  assertServingPrimary(deps, o.peerEpoch);
+  const snap = await makeSnapshot(deps.conn, o.dir);
+  const signature = await deps.identity.signer.sign(REPLICATION_SIGN_CONTEXT.snapshot, [
+    String(snap.position),
+    String(snap.epoch),
+    snap.sha256,
+  ]);
+  const nodeStream = createReadStream(snap.path);
+  nodeStream.on("close", () => void removeFile(snap.path));
+  return {
+    headers: {
+      "content-type": "application/vnd.sqlite3",
+      "content-length": String(snap.size),
+      [H.position]: String(snap.position),
+      [H.epoch]: String(snap.epoch),
+      [H.sha256]: snap.sha256,
+      [H.signature]: signature,
+    },
+    stream: Readable.toWeb(nodeStream) as ReadableStream<Uint8Array>,
+  };
 }

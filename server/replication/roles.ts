@@ -80,3 +80,18 @@ export function fence(conn: SqlConn, opts: { primaryUrl: string; now: number }):
     installReadOnlyGuard(conn);
   });
 }
+
+/** Detach: this primary forgets its standby and accepts writes alone again. */
+export function forgetPeer(conn: SqlConn, now: number): void {
+  conn.write(() =>
+    updateState(conn, {
+      peerId: null,
+      peerKey: null,
+      peerUrl: null,
+      pairedAt: null,
+      ackedPosition: 0,
+      ackedAt: null,
+      lastError: null,
+    }, now)
+  );
+}

@@ -4,11 +4,8 @@
  * the appliance after migrations and before it serves, so the triggers match the role before
  * the first request.
  */
-import { createReadStream } from "node:fs";
-import { Readable } from "node:stream";
 import { join } from "node:path";
 import type { ApplianceIdentity } from "../agent_channel/identity.ts";
-import { REPLICATION_HEADERS as H, REPLICATION_SIGN_CONTEXT } from "../contract/replication.ts";
 import type {
   PairingCodeView,
   PairRequest,
@@ -18,7 +15,6 @@ import type {
 import type { HelloPeer } from "../contract/agent.ts";
 import type { Logger } from "../log.ts";
 import { createApplier } from "./apply.ts";
-import { makeSnapshot, removeFile } from "./bootstrap.ts";
 import type { MigrationFile } from "./capture.ts";
 import { lastPosition } from "./capture.ts";
 import { createPeerClient } from "./client.ts";
@@ -29,17 +25,17 @@ import { awaitPromotable } from "./promotion.ts";
 import { changeTime, logHead, trimLog } from "./log.ts";
 import { acceptPairing, createPairingCode, vouchForPeer } from "./pairing.ts";
 import { waitForStandby } from "./sync.ts";
-import { assertServingPrimary, serveChanges, serveStatus } from "./primary.ts";
+import { serveChanges, serveSnapshot, serveStatus } from "./primary.ts";
 import type { ServeDeps } from "./primary.ts";
 import type { RekeyableBox } from "./rekeyable_box.ts";
 import type { SqlConn } from "./repo.ts";
-import { becomeStandbyOf, fence, promote, settleRoleTriggers } from "./roles.ts";
+import { becomeStandbyOf, fence, forgetPeer, promote, settleRoleTriggers } from "./roles.ts";
 import { probeOnce, runProbeLoop } from "./probe.ts";
 import type { ProbeDeps } from "./probe.ts";
 import { sleep } from "./sleep.ts";
 import { runStandbyLoop } from "./standby.ts";
 import type { Heard } from "./standby.ts";
-import { readState, updateState } from "./state.ts";
+import { readState } from "./state.ts";
 import { buildStatus } from "./status.ts";
 import { verifySignedRequest } from "./signing.ts";
 import type { VerifiedRequest } from "./signing.ts";
@@ -327,28 +323,8 @@ export function createReplicationService(deps: ReplicationDeps) {
         signal: AbortSignal.any([signal, stop.signal]),
       });
     },
-    async snapshot(v: VerifiedRequest) {
-      assertServingPrimary(serveDeps, v.epoch);
-      const snap = await makeSnapshot(conn, join(deps.dataDir, "replication"));
-      const signature = await identity.signer.sign(REPLICATION_SIGN_CONTEXT.snapshot, [
-        String(snap.position),
-        String(snap.epoch),
-        snap.sha256,
-      ]);
-      const nodeStream = createReadStream(snap.path);
-      nodeStream.on("close", () => void removeFile(snap.path));
-      return {
-        headers: {
-          "content-type": "application/vnd.sqlite3",
-          "content-length": String(snap.size),
-          [H.position]: String(snap.position),
-          [H.epoch]: String(snap.epoch),
-          [H.sha256]: snap.sha256,
-          [H.signature]: signature,
-        },
-        stream: Readable.toWeb(nodeStream) as ReadableStream<Uint8Array>,
-      };
-    },
+    snapshot: (v: VerifiedRequest) =>
+      serveSnapshot(serveDeps, { peerEpoch: v.epoch, dir: join(deps.dataDir, "replication") }),
     /** The signed status; to its paired primary at its epoch a standby grants the lease. */
     peerStatus(v: VerifiedRequest) {
       const s = readState(conn);
@@ -397,17 +373,7 @@ export function createReplicationService(deps: ReplicationDeps) {
       if (!s.peerKey) {
         throw new ReplicationRefusedError("not_paired", "This appliance has no standby to detach");
       }
-      conn.write(() =>
-        updateState(conn, {
-          peerId: null,
-          peerKey: null,
-          peerUrl: null,
-          pairedAt: null,
-          ackedPosition: 0,
-          ackedAt: null,
-          lastError: null,
-        }, deps.now())
-      );
+      forgetPeer(conn, deps.now());
       lease.clear();
       leaseOptional = false;
       refresh();
