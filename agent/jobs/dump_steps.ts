@@ -114,12 +114,14 @@ async function streamDump(
   const base = ctx.control();
   const stop = new AbortController();
   let size: number | undefined;
+  const limit = dump.maxBytes;
   const pipe = createUploadPipe(o.streams, {
     streamId: dump.streamId,
     size: () => size,
+    // A preview sends no more than its limit: the body's length, when the size is known.
+    length: () => (size === undefined ? undefined : Math.min(size, limit ?? Infinity)),
     signal: base.signal ?? new AbortController().signal,
   });
-  const limit = dump.maxBytes;
   let sent = 0;
   let limited = false;
   let allowed = false;
@@ -234,7 +236,12 @@ type UploadPipe = ReturnType<typeof createUploadPipe>;
  */
 function createUploadPipe(
   uploader: StreamUploader,
-  o: { streamId: string; size: () => number | undefined; signal: AbortSignal },
+  o: {
+    streamId: string;
+    size: () => number | undefined;
+    length: () => number | undefined;
+    signal: AbortSignal;
+  },
 ) {
   const ac = new AbortController();
   let upload: StreamUpload | null = null;
@@ -252,7 +259,7 @@ function createUploadPipe(
   let finishing = false;
   const start = (): StreamUpload => {
     if (upload) return upload;
-    upload = uploader.open(o.streamId, { size: o.size(), signal: ac.signal });
+    upload = uploader.open(o.streamId, { size: o.size(), length: o.length(), signal: ac.signal });
     // An answer before the body ended means the appliance stopped relaying (the browser went
     // away): the job ends now, without waiting for the cancel to come round the command channel.
     upload.answer.then(() => {

@@ -15,8 +15,12 @@ import { type AgentSession, authenticate } from "../session.ts";
 import type { PinnedAppliance } from "../trust.ts";
 
 export interface StreamUploader {
-  /** Opens the upload for `streamId`; its body is written with the answer's `write()`. */
-  open(streamId: string, o: { size?: number; signal: AbortSignal }): StreamUpload;
+  /**
+   * Opens the upload for `streamId`; its body is written with the answer's `write()`. `size` is
+   * the file's size (announced to the appliance); `length`, when known, is exactly how many bytes
+   * the body will have (a preview sends fewer than the file's size).
+   */
+  open(streamId: string, o: { size?: number; length?: number; signal: AbortSignal }): StreamUpload;
 }
 
 /** One upload. Writes are made one at a time (each awaited before the next). */
@@ -110,7 +114,7 @@ export function createStreamUploader(deps: {
         if (o.size !== undefined) headers["x-cairn-file-size"] = String(o.size);
         const url = `${base}/api/agent/v1/streams/${streamId}`;
         return deps.raw
-          ? await openRawPost(url, { headers, signal: o.signal })
+          ? await openRawPost(url, { headers, signal: o.signal, length: o.length })
           : viaFetch(deps.fetch, url, { headers, signal: o.signal });
       })();
       const answer = opened.then((up) => up.answer).then(understood);

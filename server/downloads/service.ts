@@ -204,12 +204,25 @@ function endedError(job: JobDetail): AppError {
   );
 }
 
-async function readAll(stream: ReadableStream<Uint8Array>, max: number): Promise<Uint8Array> {
+/** Up to `max` bytes of a relayed body; a body that breaks is a 409, not an internal error. */
+export async function readAll(
+  stream: ReadableStream<Uint8Array>,
+  max: number,
+): Promise<Uint8Array> {
   const out = new Uint8Array(max);
   let at = 0;
   const reader = stream.getReader();
   for (;;) {
-    const { done, value } = await reader.read();
+    let r: ReadableStreamReadResult<Uint8Array>;
+    try {
+      r = await reader.read();
+    } catch {
+      throw new ConflictError(
+        "The host's upload broke before the preview was whole",
+        "dump_failed",
+      );
+    }
+    const { done, value } = r;
     if (done) break;
     // The agent stops at maxBytes itself; reading to the end lets its job end ok.
     const take = Math.min(value.byteLength, max - at);
