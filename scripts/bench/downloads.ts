@@ -203,9 +203,15 @@ async function direct(
   return performance.now() - t0;
 }
 
-async function viaCairn(url: string, cookie: string, query: string, to: string) {
+async function viaCairn(
+  url: string,
+  cookie: string,
+  query: string,
+  o: { to: string; limitRate?: string },
+) {
+  const { to } = o;
   const t0 = performance.now();
-  if (CLIENT === "native") {
+  if (CLIENT === "native" || o.limitRate) {
     // curl stands in for a browser: a native client writing the download to a file.
     // The session goes in on stdin (curl's config), not on a command line others can read.
     const curl = new Deno.Command("curl", {
@@ -214,6 +220,7 @@ async function viaCairn(url: string, cookie: string, query: string, to: string) 
         "-f",
         "-K",
         "-",
+        ...(o.limitRate ? ["--limit-rate", o.limitRate] : []),
         "-o",
         to,
         "-w",
@@ -291,7 +298,7 @@ async function bench(
         () =>
           via === "direct"
             ? direct(engine, { ...p, path: file, to })
-            : viaCairn(rig.appliance.url, cookie, query, to),
+            : viaCairn(rig.appliance.url, cookie, query, { to }),
       );
       (via === "direct" ? directTimes : viaTimes).push(ms);
       cpu[via].push(hops);
@@ -349,6 +356,30 @@ async function bench(
     `${grow("agent").toFixed(0)} MB`,
     "< 64 MB",
     grow("agent") < 64,
+  );
+  // A browser slower than the agent (a laptop on Wi-Fi) for the whole file: the relay keeps its
+  // pace, and neither side holds what the other has not taken yet.
+  const paced = sampler(pids);
+  const to = join(work, `out-${engine}-paced.bin`);
+  const pacedMs = await viaCairn(rig.appliance.url, cookie, query, { to, limitRate: "100M" });
+  paced.stop();
+  await rm(to, { force: true });
+  const pacedGrow = Math.max(
+    paced.peak.appliance - paced.base.appliance,
+    paced.peak.agent - paced.base.agent,
+  );
+  const pacedShare = (MB * 1048576 / (pacedMs / 1000)) / (100 * 1048576);
+  row(
+    `${engine} browser at 100 MiB/s: its rate against that pace`,
+    `${(pacedShare * 100).toFixed(0)} %`,
+    "≥ 90 %",
+    pacedShare >= 0.9,
+  );
+  row(
+    `${engine} browser at 100 MiB/s: largest RSS growth`,
+    `${pacedGrow.toFixed(0)} MB`,
+    "< 64 MB",
+    pacedGrow < 64,
   );
   const slow = sampler(pids);
   const read = await slowReader(rig.appliance.url, cookie, query);
