@@ -118,8 +118,7 @@ async function streamDump(
   const pipe = createUploadPipe(o.streams, {
     streamId: dump.streamId,
     size: () => size,
-    // A preview sends no more than its limit: the body's length, when the size is known.
-    length: () => (size === undefined ? undefined : Math.min(size, limit ?? Infinity)),
+    maxBytes: limit,
     signal: base.signal ?? new AbortController().signal,
   });
   let sent = 0;
@@ -239,7 +238,8 @@ function createUploadPipe(
   o: {
     streamId: string;
     size: () => number | undefined;
-    length: () => number | undefined;
+    /** A preview's limit: the body has min(size, maxBytes) bytes. */
+    maxBytes?: number;
     signal: AbortSignal;
   },
 ) {
@@ -259,7 +259,9 @@ function createUploadPipe(
   let finishing = false;
   const start = (): StreamUpload => {
     if (upload) return upload;
-    upload = uploader.open(o.streamId, { size: o.size(), length: o.length(), signal: ac.signal });
+    const size = o.size();
+    const length = size === undefined ? undefined : Math.min(size, o.maxBytes ?? Infinity);
+    upload = uploader.open(o.streamId, { size, length, signal: ac.signal });
     // An answer before the body ended means the appliance stopped relaying (the browser went
     // away): the job ends now, without waiting for the cancel to come round the command channel.
     upload.answer.then(() => {
