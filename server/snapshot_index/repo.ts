@@ -12,6 +12,8 @@ import type { Db } from "../db/connect.ts";
 import type { IndexedSnapshotState } from "../db/schema_snapshot_index.ts";
 
 const CHUNK = 10_000;
+/** Names per insert: each is sorted by SQLite first, so a larger run lands in fewer places. */
+const NAME_CHUNK = 50_000;
 /**
  * Rows per multi-row INSERT. Only these sizes are used (a remainder is split into them), so a
  * table gets at most five statement texts and the connection's statement cache stays small.
@@ -110,21 +112,22 @@ function toSnapshot(r: {
 
 /**
  * Inserts rows with multi-row VALUES statements, bound parameters and no query builder in
- * between: three times faster than json_each for bulk writes.
+ * between: three times faster than json_each for bulk writes. The rows come flat, `width`
+ * values each, so a million of them are one array rather than a million small ones.
  */
 async function insertRows(
   db: Db,
   head: string,
-  rows: readonly (readonly unknown[])[],
+  width: number,
+  values: readonly unknown[],
   tail = "",
 ) {
-  if (rows.length === 0) return;
-  const tuple = `(${rows[0].map(() => "?").join(", ")})`;
-  for (let i = 0; i < rows.length;) {
-    const size = INSERT_SIZES.find((n) => n <= rows.length - i)!;
-    const part = rows.slice(i, i + size);
+  const count = values.length / width;
+  const tuple = `(${new Array(width).fill("?").join(", ")})`;
+  for (let i = 0; i < count;) {
+    const size = INSERT_SIZES.find((n) => n <= count - i)!;
     const text = `${head} VALUES ${new Array(size).fill(tuple).join(", ")} ${tail}`;
-    await db.executeQuery(CompiledQuery.raw(text, part.flat()));
+    await db.executeQuery(CompiledQuery.raw(text, values.slice(i * width, (i + size) * width)));
     i += size;
   }
 }
@@ -215,21 +218,26 @@ function queries(db: Db) {
     /**
      * Names numbered firstId, firstId + 1, … in the order given; a name the index already has
      * is skipped and its number stays unused. Returns the positions that were skipped. One
-     * JSON array per chunk (binding 200,000 strings one by one costs twice as much), and no
-     * RETURNING (a row object per inserted name cost more than the insert).
+     * JSON array per chunk (binding 200,000 strings one by one costs twice as much), inserted
+     * in name order so the name index grows in runs, and no RETURNING (a row object per
+     * inserted name cost more than the insert): only a chunk that did not insert every name is
+     * checked for the ones it skipped.
      */
     async insertNames(firstId: number, names: readonly string[]): Promise<number[]> {
       const skipped: number[] = [];
       let base = firstId;
-      for (const part of chunks(names)) {
+      for (const part of chunks(names, NAME_CHUNK)) {
         const list = json(part);
-        await sql`INSERT INTO index_names (id, name) SELECT ${base} + key, value
-          FROM json_each(${list}) WHERE true ON CONFLICT (name) DO NOTHING`.execute(db);
-        for (
-          const r of await rows<{ k: number }>(sql`SELECT key AS k FROM json_each(${list})
-            WHERE NOT EXISTS (SELECT 1 FROM index_names WHERE id = ${base} + key)`)
-        ) {
-          skipped.push(base - firstId + r.k);
+        const r = await sql`INSERT INTO index_names (id, name) SELECT ${base} + key, value
+          FROM json_each(${list}) WHERE true ORDER BY value ON CONFLICT (name) DO NOTHING`
+          .execute(db);
+        if (Number(r.numAffectedRows) < part.length) {
+          for (
+            const r of await rows<{ k: number }>(sql`SELECT key AS k FROM json_each(${list})
+              WHERE NOT EXISTS (SELECT 1 FROM index_names WHERE id = ${base} + key)`)
+          ) {
+            skipped.push(base - firstId + r.k);
+          }
         }
         base += part.length;
       }
@@ -282,7 +290,7 @@ function queries(db: Db) {
     },
     /** New directory nodes: [id, parent id, name id]. */
     insertDirs(dirs: readonly [number, number, number][]) {
-      return insertRows(db, "INSERT INTO index_dirs (id, parent_id, name_id)", dirs);
+      return insertRows(db, "INSERT INTO index_dirs (id, parent_id, name_id)", 3, dirs.flat());
     },
     /** The id of the directory at these names from the root (0), if the index has it. */
     async resolveDir(names: readonly string[]): Promise<number | undefined> {
@@ -327,7 +335,8 @@ function queries(db: Db) {
       return insertRows(
         db,
         "INSERT INTO index_listings (id, hash, entry_count, data)",
-        ls.map((l) => [l.id, l.hash, l.entryCount, l.data]),
+        4,
+        ls.flatMap((l) => [l.id, l.hash, l.entryCount, l.data]),
       );
     },
     async listingData(ids: readonly number[]): Promise<Map<number, Uint8Array>> {
@@ -381,7 +390,8 @@ function queries(db: Db) {
       return insertRows(
         db,
         "INSERT INTO index_snapshot_dirs (snapshot_seq, dir_id, listing_id, item_count, total_size)",
-        dirs.map((d) => [seq, ...d]),
+        5,
+        dirs.flatMap((d) => [seq, ...d]),
       );
     },
     async snapshotDir(seq: number, dirId: number): Promise<DirRow | undefined> {
@@ -460,10 +470,12 @@ function queries(db: Db) {
       }
       return out;
     },
-    insertChildren(pairs: readonly Pair[]) {
+    /** (name id, dir id) pairs, flat: name, dir, name, dir, … */
+    insertChildren(pairs: readonly number[]) {
       return insertRows(
         db,
         "INSERT INTO index_children (name_id, dir_id)",
+        2,
         pairs,
         "ON CONFLICT DO NOTHING",
       );
@@ -490,6 +502,16 @@ function queries(db: Db) {
           AND NOT EXISTS (SELECT 1 FROM index_children c WHERE c.name_id = index_names.id)`
           .execute(db);
       }
+    },
+    /**
+     * Deletes the names with ids in [from, to) that no directory holds: after a crash, those an
+     * ingest had numbered ahead of its batches. Returns how many it deleted.
+     */
+    async deleteOrphanNames(from: number, to: number): Promise<number> {
+      const r = await sql`DELETE FROM index_names WHERE id >= ${from} AND id < ${to}
+        AND NOT EXISTS (SELECT 1 FROM index_children c WHERE c.name_id = index_names.id)`
+        .execute(db);
+      return Number(r.numAffectedRows);
     },
     /**
      * Runs `fn` (many batch transactions) with the WAL's automatic checkpoint off, then

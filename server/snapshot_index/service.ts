@@ -15,7 +15,7 @@ import { isCleanPath } from "./entry.ts";
 import type { Entry } from "./entry.ts";
 import { dropSnapshotVersion } from "./gc.ts";
 import type { DropStats } from "./gc.ts";
-import { batchesOf, writeBatch } from "./ingest.ts";
+import { batchesOf, numberNamesAhead, writeBatch, writeChildren } from "./ingest.ts";
 import { ListingCache } from "./listing_cache.ts";
 import { lineReader, newLineStats } from "./parsers.ts";
 import type { ListingFormat, ListingSnapshotLine } from "./parsers.ts";
@@ -23,7 +23,7 @@ import type { SnapshotIndexRepo, SnapshotMeta } from "./repo.ts";
 import { searchIndex } from "./search.ts";
 import type { SearchOptions, SearchResult } from "./search.ts";
 import { TreeBuilder } from "./tree.ts";
-import type { FinishedTree } from "./tree.ts";
+import type { DirNode, FinishedTree, NameRef } from "./tree.ts";
 
 export interface IngestResult {
   snapshotId: string;
@@ -73,6 +73,9 @@ async function buildTree(feed: (add: (e: Entry) => void) => Promise<void>) {
   return { tree, skipped: bad + builder.rejected + tree.duplicates };
 }
 
+/** Name ids checked per transaction when a crash may have left names nobody holds. */
+const SWEEP_NAMES = 100_000;
+
 export function createSnapshotIndexService(deps: {
   repo: SnapshotIndexRepo;
   clock: Clock;
@@ -85,12 +88,20 @@ export function createSnapshotIndexService(deps: {
   let queue: Promise<unknown> = Promise.resolve();
   let recovered = false;
 
-  /** Drops versions left loading or dropping by a crash or a failed ingest. */
+  /**
+   * Drops versions left loading or dropping by a crash or a failed ingest; after a crash in an
+   * ingest, also the names it had numbered that no directory holds.
+   */
   async function recover() {
-    for (
-      const seq of [...await repo.seqsInState("loading"), ...await repo.seqsInState("dropping")]
-    ) {
+    const loading = await repo.seqsInState("loading");
+    for (const seq of [...loading, ...await repo.seqsInState("dropping")]) {
       await dropSnapshotVersion(repo, seq, evict);
+    }
+    if (loading.length > 0) {
+      const { name: last } = await repo.maxIds();
+      for (let from = 0; from <= last; from += SWEEP_NAMES) {
+        await repo.transaction((q) => q.deleteOrphanNames(from, from + SWEEP_NAMES));
+      }
     }
     recovered = true;
   }
@@ -110,16 +121,21 @@ export function createSnapshotIndexService(deps: {
     skipped: number,
   ): Promise<IngestResult> {
     const seq = await repo.insertLoadingSnapshot(meta, clock.now());
+    let named: NameRef[] = [];
     try {
+      named = await numberNamesAhead(repo, tree.dirs);
       let listingsAdded = 0;
       let listingsReused = 0;
       let mostlyNew = false;
+      const fresh: DirNode[] = [];
       for (const dirs of batchesOf(tree.dirs)) {
         const s = await repo.transaction((q) => writeBatch(q, seq, { dirs, mostlyNew }));
         mostlyNew = s.mostlyNew;
         listingsAdded += s.listingsAdded;
         listingsReused += s.listingsReused;
+        fresh.push(...s.fresh);
       }
+      await writeChildren(repo, fresh);
       const stats = {
         entryCount: tree.entryCount,
         dirCount: tree.dirs.length,
@@ -144,9 +160,11 @@ export function createSnapshotIndexService(deps: {
         replaced: old.length,
       };
     } catch (err) {
-      await dropSnapshotVersion(repo, seq, evict).catch(() => {
-        recovered = false; // the hidden rows stay until the next writer's recovery drops them
-      });
+      await dropSnapshotVersion(repo, seq, evict)
+        .then(() => repo.deleteUnusedNames(named.map((r) => r.id).filter((id) => id >= 0)))
+        .catch(() => {
+          recovered = false; // the hidden rows stay until the next writer's recovery drops them
+        });
       throw err;
     }
   }

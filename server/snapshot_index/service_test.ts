@@ -2,6 +2,8 @@ import assert from "node:assert/strict";
 import { AppError } from "../errors.ts";
 import { e, meta, openIndex, T0 } from "./testdata/index_fixture.ts";
 import { DEEP, LONG_NAME, realListings } from "./testdata/real_listings.ts";
+import type { SnapshotIndexQueries } from "./repo.ts";
+import { createSnapshotIndexService } from "./service.ts";
 
 const tree = [
   e("/etc", "dir"),
@@ -269,8 +271,33 @@ Deno.test("a crash while loading leaves hidden rows that the next writer collect
   const restarted = ix.restart();
   assert.equal(await restarted.findSnapshot("snp_3"), undefined);
   await restarted.recover();
-  const after = await ix.repo.tableCounts();
-  assert.deepEqual({ ...after, names: 0 }, { ...before, names: 0 });
+  assert.deepEqual(await ix.repo.tableCounts(), before, "the orphan name goes too");
+});
+
+Deno.test("an ingest that fails while writing takes back the names it numbered", async () => {
+  await using ix = await openIndex();
+  await ix.service.ingestSnapshot({ snapshot: meta("snp_1"), entries: tree });
+  const before = await ix.repo.tableCounts();
+  // The database refuses the batch's directory rows, after the names were numbered ahead.
+  const refusing = {
+    ...ix.repo,
+    transaction: <T>(fn: (q: SnapshotIndexQueries) => Promise<T>) =>
+      ix.repo.transaction((q) =>
+        fn({
+          ...q,
+          insertSnapshotDirs: () => Promise.reject(new Error("database or disk is full")),
+        })
+      ),
+  };
+  const service = createSnapshotIndexService({ repo: refusing, clock: { now: () => T0 } });
+  await assert.rejects(
+    service.ingestSnapshot({
+      snapshot: meta("snp_2"),
+      entries: [...tree, e("/brand/new-name-a", "file", 1), e("/brand/new-name-b", "file", 2)],
+    }),
+    /disk is full/,
+  );
+  assert.deepEqual(await ix.repo.tableCounts(), before, "no name, node or listing is left");
 });
 
 Deno.test("real restic and borg listings index, browse and search end to end", async () => {

@@ -6,13 +6,25 @@
  * item counts and recursive sizes bottom-up, and hashes each directory's listing, so that an
  * unchanged directory is recognised without touching the database's names. The totals are not
  * part of the listing (nor of its hash): they change whenever anything below changes.
+ *
+ * Each distinct name of the tree is one NameRef that all entries of that name share, so the
+ * ingest looks a name up in the database once however many directories hold it (README.md is
+ * in thousands of them).
  */
 import { createHash } from "node:crypto";
 import { DIR_CODE, TYPE_CODE } from "./entry.ts";
 import type { Entry } from "./entry.ts";
 
+/** A distinct name of the tree; `id` is its number in the index once the ingest knows it. */
+export interface NameRef {
+  text: string;
+  /** -1 until the ingest numbers it. */
+  id: number;
+}
+
 export interface Child {
   name: string;
+  ref: NameRef;
   type: number;
   mode: number;
   /** Bytes; 0 for a directory (its total is on its DirNode). */
@@ -25,7 +37,7 @@ export interface Child {
   link: string | null;
   dir: DirNode | null;
   implicit: boolean;
-  /** Set by the ingest once the name is interned (-1 before). */
+  /** Set by the ingest from `ref` once the name is numbered (-1 before). */
   nameId: number;
 }
 
@@ -53,9 +65,10 @@ export interface FinishedTree {
   duplicates: number;
 }
 
-function childOf(e: Entry, name: string): Child {
+function childOf(e: Entry, ref: NameRef): Child {
   return {
-    name,
+    name: ref.text,
+    ref,
     type: TYPE_CODE[e.type] ?? TYPE_CODE.other,
     mode: e.mode & 0o7777,
     size: e.type === "dir" ? 0 : Math.max(0, Math.floor(e.size)),
@@ -83,15 +96,22 @@ export class TreeBuilder {
     id: 0,
   };
   private readonly dirs = new Map<string, DirNode>([["/", this.root]]);
+  private readonly names = new Map<string, NameRef>();
   rejected = 0;
+
+  private nameRef(text: string): NameRef {
+    let ref = this.names.get(text);
+    if (ref === undefined) this.names.set(text, ref = { text, id: -1 });
+    return ref;
+  }
 
   /** Adds one entry (path already clean and absolute); false when it cannot be placed. */
   add(e: Entry): boolean {
     const cut = e.path.lastIndexOf("/");
     const name = e.path.slice(cut + 1);
     if (name === "") return this.reject();
-    const parent = this.dirAt(cut === 0 ? "/" : e.path.slice(0, cut));
-    const child = childOf(e, name);
+    const parent = this.parentOf(e.path, cut);
+    const child = childOf(e, this.nameRef(name));
     if (e.type === "dir") {
       const known = this.dirs.get(e.path);
       if (known) {
@@ -103,6 +123,20 @@ export class TreeBuilder {
     }
     parent.children.push(child);
     return true;
+  }
+
+  /** Entries come a directory at a time, so the last parent is most often the next one too. */
+  private last: { path: string; node: DirNode } = { path: "/", node: this.root };
+
+  private parentOf(path: string, cut: number): DirNode {
+    const last = this.last;
+    if (cut === (last.path === "/" ? 0 : last.path.length) && path.startsWith(last.path)) {
+      return last.node;
+    }
+    const dir = cut === 0 ? "/" : path.slice(0, cut);
+    const node = this.dirAt(dir);
+    this.last = { path: dir, node };
+    return node;
   }
 
   private reject(): false {
@@ -144,7 +178,7 @@ export class TreeBuilder {
         group: null,
         linkTarget: null,
       },
-      path.slice(cut + 1),
+      this.nameRef(path.slice(cut + 1)),
     );
     child.implicit = true;
     parent.children.push(child);
@@ -192,18 +226,89 @@ function sortAndDedupe(dir: DirNode): number {
   return dropped;
 }
 
-const str = (x: string | null) => (x === null ? "-" : `${x.length}:${x}`);
-
 /**
- * 16 bytes of SHA-256 over everything a listing stores, with names as text. Strings are
- * length-prefixed, so no name can imitate a field boundary.
+ * The bytes a listing's hash covers, built in one reused buffer: every child's name, type,
+ * mode, size, mtime, owner and link target, compactly (hashing costs by the byte). Strings
+ * carry their byte length + 1 (0 for none), numbers that can be missing or negative a tag
+ * byte, and an owner is written only where it differs from the previous child's, so no field
+ * can imitate another.
  */
-export function hashListing(children: readonly Child[]): Uint8Array {
-  let text = "v1";
-  for (const c of children) {
-    text += `|${str(c.name)},${c.type},${c.mode},${
-      c.type === DIR_CODE ? 0 : c.size
-    },${c.mtime},${c.uid},${c.gid},${str(c.user)}${str(c.group)}${str(c.link)}`;
+class HashInput {
+  private buf = new Uint8Array(1 << 16);
+  pos = 0;
+
+  private room(n: number) {
+    if (this.pos + n <= this.buf.length) return;
+    const next = new Uint8Array(Math.max(this.buf.length * 2, this.pos + n));
+    next.set(this.buf.subarray(0, this.pos));
+    this.buf = next;
   }
-  return createHash("sha256").update(text).digest().subarray(0, 16);
+  byte(v: number) {
+    this.room(1);
+    this.buf[this.pos++] = v;
+  }
+  uint(value: number) {
+    this.room(8);
+    let v = value;
+    while (v >= 128) {
+      this.buf[this.pos++] = (v % 128) | 128;
+      v = Math.floor(v / 128);
+    }
+    this.buf[this.pos++] = v;
+  }
+  int(v: number | null) {
+    if (v === null) return this.byte(0);
+    this.byte(v < 0 ? 2 : 1);
+    this.uint(Math.abs(v));
+  }
+  str(s: string | null) {
+    if (s === null) return this.byte(0);
+    this.room(8 + s.length * 3);
+    let ascii = true;
+    for (let i = 0; i < s.length && ascii; i++) ascii = s.charCodeAt(i) < 0x80;
+    if (ascii) {
+      this.uint(s.length + 1);
+      for (let i = 0; i < s.length; i++) this.buf[this.pos++] = s.charCodeAt(i);
+    } else {
+      const bytes = encoder.encode(s);
+      this.uint(bytes.length + 1);
+      this.buf.set(bytes, this.pos);
+      this.pos += bytes.length;
+    }
+  }
+  digest(): Uint8Array {
+    const h = createHash("sha256").update(this.buf.subarray(0, this.pos)).digest();
+    this.pos = 0;
+    return h.subarray(0, 16);
+  }
+}
+
+const encoder = new TextEncoder();
+const input = new HashInput();
+
+/** 16 bytes of SHA-256 over everything a listing stores, with names as text. */
+export function hashListing(children: readonly Child[]): Uint8Array {
+  input.byte(2); // the input's version (the first was text, starting "v1")
+  let prev: Child | null = null;
+  for (const c of children) {
+    input.str(c.name);
+    input.byte(c.type);
+    input.uint(c.mode);
+    input.uint(c.type === DIR_CODE ? 0 : c.size);
+    input.int(c.mtime);
+    if (
+      prev && c.uid === prev.uid && c.gid === prev.gid && c.user === prev.user &&
+      c.group === prev.group
+    ) input.byte(0);
+    else {
+      input.byte(1);
+      input.int(c.uid);
+      input.int(c.gid);
+      input.str(c.user);
+      input.str(c.group);
+    }
+    input.str(c.link);
+    prev = c;
+  }
+  return input.digest();
 }
