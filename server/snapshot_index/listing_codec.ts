@@ -58,8 +58,8 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 class Writer {
-  buf = new Uint8Array(256);
   pos = 0;
+  constructor(public buf = new Uint8Array(256)) {}
   private room(n: number) {
     if (this.pos + n <= this.buf.length) return;
     const next = new Uint8Array(Math.max(this.buf.length * 2, this.pos + n));
@@ -67,6 +67,10 @@ class Writer {
     this.buf = next;
   }
   uint(value: number) {
+    if (value < 128 && this.pos < this.buf.length) {
+      this.buf[this.pos++] = value;
+      return;
+    }
     this.room(8);
     let v = value;
     while (v >= 128) {
@@ -128,8 +132,12 @@ const ownerKey = (o: Owner) => JSON.stringify([o.uid, o.gid, o.user, o.group]);
 const zigzag = (d: number) => (d >= 0 ? 2 * d : -2 * d - 1);
 const unzigzag = (z: number) => (z % 2 === 0 ? z / 2 : -(z + 1) / 2);
 
+/** encodeListing's buffer, reused: a listing is copied out of it when done. */
+const scratch = new Writer(new Uint8Array(1 << 16));
+
 export function encodeListing(rows: readonly ListingRow[]): Uint8Array {
-  const w = new Writer();
+  const w = scratch;
+  w.pos = 0;
   w.byte(VERSION);
   w.uint(rows.length);
   const owners = new Map<string, number>();
@@ -178,11 +186,11 @@ export function encodeListing(rows: readonly ListingRow[]): Uint8Array {
   for (const r of rows) if (r.type === SYMLINK || r.type === HARDLINK) w.str(r.link);
   w.byte(rows.length >= ORDER_MIN ? 1 : 0);
   if (rows.length >= ORDER_MIN) {
-    const size = (i: number) => (rows[i].type === DIR_CODE ? 0 : rows[i].size);
-    const time = (i: number) => rows[i].mtime ?? -Infinity;
-    const [bySize, byTime] = [size, time].map((key) => {
+    const sizes = Float64Array.from(rows, (r) => (r.type === DIR_CODE ? 0 : r.size));
+    const times = Float64Array.from(rows, (r) => r.mtime ?? -Infinity);
+    const [bySize, byTime] = [sizes, times].map((key) => {
       const o = new Writer();
-      for (const i of rows.map((_, i) => i).sort((a, b) => key(a) - key(b) || a - b)) o.uint(i);
+      for (const i of rows.map((_, i) => i).sort((a, b) => key[a] - key[b] || a - b)) o.uint(i);
       return o.done();
     });
     w.uint(bySize.length);
