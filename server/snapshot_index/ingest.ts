@@ -85,16 +85,13 @@ async function numberNames(q: SnapshotIndexQueries, want: NameRef[], st: IngestS
     if (id === undefined) missing.push(r);
     else r.id = id;
   });
-  const clashed = new Set(await q.insertNames(st.name + 1, missing.map((r) => r.text)));
-  missing.forEach((r, k) => {
-    if (!clashed.has(k)) r.id = st.name + 1 + k;
-  });
+  const ids = await q.insertNames(st.name + 1, missing.map((r) => r.text));
   st.name += missing.length;
   // Only when inserting first: names the index had already.
-  const again = [...clashed].map((k) => missing[k]);
+  const again = missing.filter((r, k) => (r.id = ids[k] ?? -1) === -1);
   const known = again.length ? await q.findNameIds(again.map((r) => r.text)) : [];
   again.forEach((r, k) => r.id = known[k]!);
-  st.mostlyNew = missing.length - clashed.size > want.length / 2;
+  st.mostlyNew = missing.length - again.length > want.length / 2;
 }
 
 /** Names numbered per transaction ahead of the batches. */

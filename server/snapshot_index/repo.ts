@@ -12,7 +12,7 @@ import type { Db } from "../db/connect.ts";
 import type { IndexedSnapshotState } from "../db/schema_snapshot_index.ts";
 
 const CHUNK = 10_000;
-/** Names per insert: each is sorted by SQLite first, so a larger run lands in fewer places. */
+/** Names per insert: SQLite orders each, so a larger run lands in fewer places. */
 const NAME_CHUNK = 50_000;
 /**
  * Rows per multi-row INSERT. Only these sizes are used (a remainder is split into them), so a
@@ -216,32 +216,37 @@ function queries(db: Db) {
       return r[0];
     },
     /**
-     * Names numbered firstId, firstId + 1, … in the order given; a name the index already has
-     * is skipped and its number stays unused. Returns the positions that were skipped. One
-     * JSON array per chunk (binding 200,000 strings one by one costs twice as much), inserted
-     * in name order so the name index grows in runs, and no RETURNING (a row object per
-     * inserted name cost more than the insert): only a chunk that did not insert every name is
-     * checked for the ones it skipped.
+     * Inserts these names with the ids firstId, firstId + 1, … given in SQLite's name order, so
+     * the table and its name index both grow at their ends; a name the index already has is
+     * skipped and its id stays unused. Returns each name's new id in the order given, undefined
+     * where it was skipped. One JSON array per chunk (binding 200,000 strings one by one costs
+     * twice as much), the name order back as one JSON array, and no RETURNING (a row object
+     * per inserted name cost more than the insert): only a chunk that did not insert every
+     * name is checked for the ones it skipped.
      */
-    async insertNames(firstId: number, names: readonly string[]): Promise<number[]> {
-      const skipped: number[] = [];
+    async insertNames(firstId: number, names: readonly string[]): Promise<(number | undefined)[]> {
+      const ids = new Array<number | undefined>(names.length);
       let base = firstId;
       for (const part of chunks(names, NAME_CHUNK)) {
-        const list = json(part);
+        const [{ order }] = await rows<{ order: string }>(sql`SELECT
+          json_group_array(key ORDER BY value) AS "order" FROM json_each(${json(part)})`);
+        const sorted = JSON.parse(order) as number[];
+        const list = json(sorted.map((k) => part[k]));
         const r = await sql`INSERT INTO index_names (id, name) SELECT ${base} + key, value
-          FROM json_each(${list}) WHERE true ORDER BY value ON CONFLICT (name) DO NOTHING`
-          .execute(db);
+          FROM json_each(${list}) WHERE true ON CONFLICT (name) DO NOTHING`.execute(db);
+        const at = base - firstId;
+        sorted.forEach((k, rank) => ids[at + k] = base + rank);
         if (Number(r.numAffectedRows) < part.length) {
           for (
-            const r of await rows<{ k: number }>(sql`SELECT key AS k FROM json_each(${list})
+            const x of await rows<{ k: number }>(sql`SELECT key AS k FROM json_each(${list})
               WHERE NOT EXISTS (SELECT 1 FROM index_names WHERE id = ${base} + key)`)
           ) {
-            skipped.push(base - firstId + r.k);
+            ids[at + sorted[x.k]] = undefined;
           }
         }
         base += part.length;
       }
-      return skipped;
+      return ids;
     },
     async namesById(ids: readonly number[]): Promise<Map<number, string>> {
       const out = new Map<number, string>();

@@ -274,6 +274,23 @@ Deno.test("a crash while loading leaves hidden rows that the next writer collect
   assert.deepEqual(await ix.repo.tableCounts(), before, "the orphan name goes too");
 });
 
+Deno.test("names take ids in name order and a name the index has keeps its id", async () => {
+  await using ix = await openIndex();
+  const first = await ix.repo.insertNames(100, ["b", "a", "c"]);
+  assert.deepEqual(first, [101, 100, 102]);
+  const second = await ix.repo.insertNames(103, ["c", "é", "a2", "b"]);
+  assert.deepEqual(second, [undefined, 106, 103, undefined], "ids 104 and 105 stay unused");
+  const names = await ix.repo.namesById([100, 101, 102, 103, 106]);
+  assert.deepEqual([...names].sort(([x], [y]) => x - y).map(([, n]) => n), [
+    "a",
+    "b",
+    "c",
+    "a2",
+    "é",
+  ]);
+  assert.deepEqual([...await ix.repo.findNameIds(["c", "é", "zz"])], [102, 106, undefined]);
+});
+
 Deno.test("an ingest that fails while writing takes back the names it numbered", async () => {
   await using ix = await openIndex();
   await ix.service.ingestSnapshot({ snapshot: meta("snp_1"), entries: tree });
