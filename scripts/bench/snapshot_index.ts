@@ -220,7 +220,7 @@ try {
     } directories, ${BIG} in the big one`,
   );
   /** Ingests the first snapshot into a database of its own, which it then deletes. */
-  async function firstIntoScratch(run: number): Promise<number> {
+  const firstIntoScratch = async (run: number): Promise<number> => {
     const scratch = join(base, `first-${run}.db`);
     await migrate(scratch, await loadMigrations(defaultMigrationsDir()));
     const own = openDb(scratch);
@@ -230,7 +230,7 @@ try {
     for (const x of ["", "-wal", "-shm"]) await rm(scratch + x, { force: true });
     console.log(`  first snapshot, run ${run}: ${r.entries} entries in ${ms.toFixed(0)} ms`);
     return r.entries / (ms / 1000);
-  }
+  };
   const firstRates: number[] = [];
   for (let run = 2; run <= FIRST_RUNS; run++) firstRates.push(await firstIntoScratch(run));
 
