@@ -59,7 +59,15 @@ export function batchesOf(dirs: readonly DirNode[], size = BATCH_ENTRIES): DirNo
   return out;
 }
 
+/** The id of a name already on the list to be numbered, so another child does not add it. */
 const WANTED = -2;
+
+function mark(ref: NameRef, want: NameRef[]) {
+  if (ref.id === -1) {
+    ref.id = WANTED;
+    want.push(ref);
+  }
+}
 
 /**
  * Gives these children their name ids. A name the tree has not numbered yet is looked up (or,
@@ -67,12 +75,7 @@ const WANTED = -2;
  */
 async function internNames(q: SnapshotIndexQueries, children: readonly Child[], st: IngestState) {
   const want: NameRef[] = [];
-  for (const { ref } of children) {
-    if (ref.id === -1) {
-      ref.id = WANTED;
-      want.push(ref);
-    }
-  }
+  for (const c of children) mark(c.ref, want);
   if (want.length > 0) await numberNames(q, want, st);
   for (const c of children) c.nameId = c.ref.id;
 }
@@ -130,18 +133,12 @@ export async function numberNamesAhead(
 ): Promise<NameRef[]> {
   const listed = await repo.findListingIds(dirs.map((d) => d.hash!));
   const want: NameRef[] = [];
-  const mark = (ref: NameRef) => {
-    if (ref.id === -1) {
-      ref.id = WANTED;
-      want.push(ref);
-    }
-  };
   let unlisted = 0;
   dirs.forEach((d, k) => {
-    if (d.self) mark(d.self.ref);
+    if (d.self) mark(d.self.ref, want);
     if (listed[k] !== undefined) return;
     unlisted++;
-    for (const c of d.children) mark(c.ref);
+    for (const c of d.children) mark(c.ref, want);
   });
   const sorted = byPrefix(want);
   for (let i = 0; i < sorted.length; i += NAME_RUN) {
@@ -233,17 +230,24 @@ function sortedChildren(dirs: readonly DirNode[]): number[] {
   for (const d of dirs) {
     for (const c of d.children) {
       packable &&= c.nameId < DIR_SPAN * 2 && d.id < DIR_SPAN;
-      packed[k] = c.nameId * DIR_SPAN + d.id;
-      out[2 * k] = c.nameId;
-      out[2 * k++ + 1] = d.id;
+      packed[k++] = c.nameId * DIR_SPAN + d.id;
     }
   }
-  if (!packable) return out;
-  packed.sort();
-  packed.forEach((x, i) => {
-    out[2 * i] = Math.floor(x / DIR_SPAN);
-    out[2 * i + 1] = x % DIR_SPAN;
-  });
+  if (packable) {
+    packed.sort();
+    packed.forEach((x, i) => {
+      out[2 * i] = Math.floor(x / DIR_SPAN);
+      out[2 * i + 1] = x % DIR_SPAN;
+    });
+  } else { // unsorted: the ids outgrew the packing
+    k = 0;
+    for (const d of dirs) {
+      for (const c of d.children) {
+        out[k++] = c.nameId;
+        out[k++] = d.id;
+      }
+    }
+  }
   return out;
 }
 
