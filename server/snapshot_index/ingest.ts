@@ -136,7 +136,8 @@ export async function numberNamesAhead(
   let unlisted = 0;
   dirs.forEach((d, k) => {
     if (d.self) mark(d.self.ref, want);
-    if (listed[k] !== undefined) return;
+    d.listing = listed[k] ?? -1;
+    if (d.listing !== -1) return;
     unlisted++;
     for (const c of d.children) mark(c.ref, want);
   });
@@ -178,17 +179,20 @@ export async function writeBatch(
   const { dirs } = batch;
   const next: IngestState = { ...await q.maxIds(), mostlyNew: batch.mostlyNew };
   await internDirs(q, dirs, next);
-  const listingIds = await q.findListingIds(dirs.map((d) => d.hash!));
-  const known = dirs.map((_, k) => k).filter((k) => listingIds[k] !== undefined);
-  const inUse = await q.pairsInUse(known.map((k): Pair => [dirs[k].id, listingIds[k]!]));
+  // Listings the lookup ahead did not find may have come since, from an earlier batch.
+  const unlisted = dirs.filter((d) => d.listing === -1);
+  const found = await q.findListingIds(unlisted.map((d) => d.hash!));
+  unlisted.forEach((d, k) => d.listing = found[k] ?? -1);
+  const known = dirs.filter((d) => d.listing !== -1);
+  const inUse = await q.pairsInUse(known.map((d): Pair => [d.id, d.listing]));
   const reused = new Set(known.filter((_, i) => inUse[i]));
-  const fresh = dirs.filter((_, k) => !reused.has(k));
+  const fresh = dirs.filter((d) => !reused.has(d));
   await internNames(q, fresh.flatMap((d) => d.children), next);
-  const added = await addListings(q, dirs.filter((_, k) => listingIds[k] === undefined), next);
-  dirs.forEach((d, k) => listingIds[k] ??= added.get(hex(d.hash!)));
+  const added = await addListings(q, dirs.filter((d) => d.listing === -1), next);
+  for (const d of dirs) if (d.listing === -1) d.listing = added.get(hex(d.hash!))!;
   await q.insertSnapshotDirs(
     seq,
-    dirs.map((d, k): SnapshotDirRow => [d.id, listingIds[k]!, d.count, d.total]),
+    dirs.map((d): SnapshotDirRow => [d.id, d.listing, d.count, d.total]),
   );
   return {
     listingsAdded: added.size,

@@ -57,7 +57,8 @@ export interface Listing {
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-class Writer {
+/** Bytes written into one growing buffer: varints, bytes, and strings as varint length + 1. */
+export class ByteWriter {
   pos = 0;
   constructor(public buf = new Uint8Array(256)) {}
   private room(n: number) {
@@ -88,16 +89,27 @@ class Writer {
     this.room(1);
     this.buf[this.pos++] = value;
   }
+  /** Byte length + 1 (0 for null), then UTF-8; ASCII is copied without an encoder call. */
   str(value: string | null) {
     if (value === null) return this.uint(0);
-    const bytes = encoder.encode(value);
-    this.uint(bytes.length + 1);
-    this.room(bytes.length);
-    this.buf.set(bytes, this.pos);
-    this.pos += bytes.length;
+    let ascii = true;
+    for (let i = 0; i < value.length && ascii; i++) ascii = value.charCodeAt(i) < 0x80;
+    if (!ascii) {
+      const bytes = encoder.encode(value);
+      this.uint(bytes.length + 1);
+      return this.bytes(bytes);
+    }
+    this.uint(value.length + 1);
+    this.room(value.length);
+    for (let i = 0; i < value.length; i++) this.buf[this.pos++] = value.charCodeAt(i);
   }
+  /** What was written, copied out. */
   done(): Uint8Array {
     return this.buf.slice(0, this.pos);
+  }
+  /** What was written, in place: valid until the next write. */
+  view(): Uint8Array {
+    return this.buf.subarray(0, this.pos);
   }
 }
 
@@ -133,7 +145,7 @@ const zigzag = (d: number) => (d >= 0 ? 2 * d : -2 * d - 1);
 const unzigzag = (z: number) => (z % 2 === 0 ? z / 2 : -(z + 1) / 2);
 
 /** encodeListing's buffer, reused: a listing is copied out of it when done. */
-const scratch = new Writer(new Uint8Array(1 << 16));
+const scratch = new ByteWriter(new Uint8Array(1 << 16));
 
 export function encodeListing(rows: readonly ListingRow[]): Uint8Array {
   const w = scratch;
@@ -189,7 +201,7 @@ export function encodeListing(rows: readonly ListingRow[]): Uint8Array {
     const sizes = Float64Array.from(rows, (r) => (r.type === DIR_CODE ? 0 : r.size));
     const times = Float64Array.from(rows, (r) => r.mtime ?? -Infinity);
     const [bySize, byTime] = [sizes, times].map((key) => {
-      const o = new Writer();
+      const o = new ByteWriter();
       for (const i of rows.map((_, i) => i).sort((a, b) => key[a] - key[b] || a - b)) o.uint(i);
       return o.done();
     });

@@ -14,6 +14,7 @@
 import { createHash } from "node:crypto";
 import { DIR_CODE, TYPE_CODE } from "./entry.ts";
 import type { Entry } from "./entry.ts";
+import { ByteWriter } from "./listing_codec.ts";
 
 /** A distinct name of the tree; `id` is its number in the index once the ingest knows it. */
 export interface NameRef {
@@ -54,6 +55,8 @@ export interface DirNode {
   total: number;
   /** Set by the ingest once the directory node is interned (-1 before; the root is 0). */
   id: number;
+  /** Set by the ingest once its listing's id is known (-1 before). */
+  listing: number;
 }
 
 export interface FinishedTree {
@@ -94,6 +97,7 @@ export class TreeBuilder {
     count: 0,
     total: 0,
     id: 0,
+    listing: -1,
   };
   private readonly dirs = new Map<string, DirNode>([["/", this.root]]);
   private readonly names = new Map<string, NameRef>();
@@ -140,6 +144,7 @@ export class TreeBuilder {
       count: 0,
       total: 0,
       id: -1,
+      listing: -1,
     };
     child.dir = node;
     this.dirs.set(path, node);
@@ -212,68 +217,24 @@ function sortAndDedupe(dir: DirNode): number {
   return dropped;
 }
 
-/**
- * The bytes a listing's hash covers, built in one reused buffer: every child's name, type,
- * mode, size, mtime, owner and link target (a JavaScript string of the same took twice as long
- * to build). Strings carry their byte length + 1 (0 for none), numbers that can be missing or
- * negative a tag byte, and an owner is written only where it differs from the previous
- * child's, so no field can imitate another.
- */
-class HashInput {
-  private buf = new Uint8Array(1 << 16);
-  pos = 0;
+const input = new ByteWriter(new Uint8Array(1 << 16));
 
-  private room(n: number) {
-    if (this.pos + n <= this.buf.length) return;
-    const next = new Uint8Array(Math.max(this.buf.length * 2, this.pos + n));
-    next.set(this.buf.subarray(0, this.pos));
-    this.buf = next;
-  }
-  byte(v: number) {
-    this.room(1);
-    this.buf[this.pos++] = v;
-  }
-  uint(value: number) {
-    this.room(8);
-    let v = value;
-    while (v >= 128) {
-      this.buf[this.pos++] = (v % 128) | 128;
-      v = Math.floor(v / 128);
-    }
-    this.buf[this.pos++] = v;
-  }
-  int(v: number | null) {
-    if (v === null) return this.byte(0);
-    this.byte(v < 0 ? 2 : 1);
-    this.uint(Math.abs(v));
-  }
-  str(s: string | null) {
-    if (s === null) return this.byte(0);
-    this.room(8 + s.length * 3);
-    let ascii = true;
-    for (let i = 0; i < s.length && ascii; i++) ascii = s.charCodeAt(i) < 0x80;
-    if (ascii) {
-      this.uint(s.length + 1);
-      for (let i = 0; i < s.length; i++) this.buf[this.pos++] = s.charCodeAt(i);
-    } else {
-      const bytes = encoder.encode(s);
-      this.uint(bytes.length + 1);
-      this.buf.set(bytes, this.pos);
-      this.pos += bytes.length;
-    }
-  }
-  digest(): Uint8Array {
-    const h = createHash("sha256").update(this.buf.subarray(0, this.pos)).digest();
-    this.pos = 0;
-    return h.subarray(0, 16);
-  }
+/** A number that may be missing or negative: a tag byte, then its magnitude. */
+function int(v: number | null) {
+  if (v === null) return input.byte(0);
+  input.byte(v < 0 ? 2 : 1);
+  input.uint(Math.abs(v));
 }
 
-const encoder = new TextEncoder();
-const input = new HashInput();
-
-/** 16 bytes of SHA-256 over everything a listing stores, with names as text. */
+/**
+ * 16 bytes of SHA-256 over everything a listing stores, with names as text: every child's
+ * name, type, mode, size, mtime, owner and link target, written in one reused buffer (a
+ * JavaScript string of the same took twice as long to build). Strings carry their byte length
+ * + 1 (0 for none), and an owner is written only where it differs from the previous child's,
+ * so no field can imitate another.
+ */
 export function hashListing(children: readonly Child[]): Uint8Array {
+  input.pos = 0;
   input.byte(2); // the input's version (the first was text, starting "v1")
   let prev: Child | null = null;
   for (const c of children) {
@@ -281,20 +242,20 @@ export function hashListing(children: readonly Child[]): Uint8Array {
     input.byte(c.type);
     input.uint(c.mode);
     input.uint(c.type === DIR_CODE ? 0 : c.size);
-    input.int(c.mtime);
+    int(c.mtime);
     if (
       prev && c.uid === prev.uid && c.gid === prev.gid && c.user === prev.user &&
       c.group === prev.group
     ) input.byte(0);
     else {
       input.byte(1);
-      input.int(c.uid);
-      input.int(c.gid);
+      int(c.uid);
+      int(c.gid);
       input.str(c.user);
       input.str(c.group);
     }
     input.str(c.link);
     prev = c;
   }
-  return input.digest();
+  return createHash("sha256").update(input.view()).digest().subarray(0, 16);
 }
